@@ -8,7 +8,16 @@
  */
 
 /** Coarse error categories; the CLI maps each to an exit code. */
-export type ErrorCategory = 'config' | 'input' | 'decode' | 'model' | 'encode' | 'network' | 'internal';
+export type ErrorCategory =
+  | 'config'
+  | 'input'
+  | 'decode'
+  | 'model'
+  | 'encode'
+  | 'output'
+  | 'network'
+  | 'interrupted'
+  | 'internal';
 
 /** Options accepted by {@link F2dError}. */
 export interface F2dErrorOptions {
@@ -56,4 +65,47 @@ export class InvalidStateError extends F2dError {
 /** `true` when `err` is an {@link F2dError} with the given code. */
 export function isF2dError(err: unknown, code?: string): err is F2dError {
   return err instanceof F2dError && (code === undefined || err.code === code);
+}
+
+/**
+ * Exit codes per category. 130 is the shell's convention for a run ended by
+ * SIGINT; `output` (the file exists, or cannot be written) is split from
+ * `encode` because it is the user's decision, not an encoder failure.
+ */
+export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = Object.freeze({
+  config: 2,
+  input: 3,
+  decode: 4,
+  model: 5,
+  encode: 6,
+  output: 7,
+  network: 8,
+  interrupted: 130,
+  internal: 70,
+});
+
+/** The output path cannot be used: it exists (needs `--overwrite`), or is unwritable, or has an unknown format. */
+export class OutputError extends F2dError {
+  constructor(code: string, message: string, options: F2dErrorOptions = {}) {
+    super(code, 'output', message, options);
+    this.name = 'OutputError';
+  }
+}
+
+/**
+ * Wraps anything thrown into an {@link F2dError}; unknown errors become
+ * `ERR_INTERNAL` so the CLI can still print a code and an exit status.
+ */
+export function toF2dError(error: unknown): F2dError {
+  if (error instanceof F2dError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new F2dError('ERR_INTERNAL', 'internal', message, {
+    hint: 'this is a bug in f2d-stream; rerun with --verbose and report the stack trace',
+    cause: error,
+  });
+}
+
+/** The process exit code for an error (its category's). */
+export function exitCodeFor(error: F2dError): number {
+  return EXIT_CODES[error.category];
 }
