@@ -34,6 +34,33 @@ export interface RestoreResult {
   readonly timings: Readonly<Record<string, number>>;
   /** Parser weights for `low, haze, rain, snow`, when the parser ran or was reused. */
   readonly weights?: readonly number[];
+  /** `true` when the parser ran on this frame, `false` when its last outputs were reused. */
+  readonly parserRan?: boolean;
+  /** The parser's degradation maps, present only when the parser ran on this frame (for overlays). */
+  readonly maps?: ParserMaps;
+  /** The input frame's buffer, handed back after its trip to the worker (for reuse or side-by-side views). */
+  readonly input?: RgbFrame;
+}
+
+/**
+ * Parser degradation maps, planar `[4, height, width]` float32 in [0,1], factor
+ * order `low, haze, rain, snow`, at 1/mapsScale of the frame
+ * (`width = ceil(frame.width / mapsScale)`).
+ */
+export interface ParserMaps {
+  readonly width: number;
+  readonly height: number;
+  /** Size of the frame the maps describe. */
+  readonly frameWidth: number;
+  readonly frameHeight: number;
+  readonly data: Float32Array;
+}
+
+/** What {@link FrameRestorer} `parse()` returns. */
+export interface ParseResult {
+  readonly maps: ParserMaps;
+  readonly weights: readonly number[];
+  readonly timings: Readonly<Record<string, number>>;
 }
 
 /**
@@ -61,4 +88,13 @@ export interface RestorerOptions {
   readonly threads: number;
   /** Run the parser every N frames and reuse its outputs in between (1 = every frame). */
   readonly parserInterval: number;
+  /**
+   * Restore frames larger than this (either side, after padding) in tiles of this size,
+   * overlap included; 0 = never tile. The parser still sees the whole frame.
+   */
+  readonly tileSize?: number;
+  /** Pixels of context discarded at each inner tile edge (vs-mlrt style, no blending). */
+  readonly tileOverlap?: number;
+  /** Called with warnings such as an execution-provider fallback to CPU. */
+  readonly onWarning?: (message: string) => void;
 }

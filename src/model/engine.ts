@@ -1,0 +1,319 @@
+/**
+ * The inference core that runs inside the model worker: both sessions,
+ * padding and cropping, parser-output reuse, and tiling.
+ *
+ * It calls onnxruntime synchronously-in-effect (`run()` blocks its thread),
+ * which is why {@link OnnxRestorer} hosts it in a worker thread. Tests may
+ * use it directly.
+ */
+import { performance } from 'node:perf_hooks';
+import { F2dError } from '../errors.js';
+import { checkSessionIo, loadManifest, type LoadedManifest, type Manifest } from './manifest.js';
+import { openSession, ort } from './session.js';
+import { cropInterleaved, cropPlanar, padRgb, pasteInterleaved, paddedSize } from './tensor.js';
+import { planTiles, type Tile } from './tiles.js';
+import type { ExecutionProvider, ParserMaps, RgbFrame } from './types.js';
+
+/** Settings of a {@link RestoreEngine}. */
+export interface EngineOptions {
+  readonly modelDir: string;
+  readonly provider: ExecutionProvider;
+  readonly threads: number;
+  readonly tileSize: number;
+  readonly tileOverlap: number;
+}
+
+/** Output of {@link RestoreEngine.restore}. */
+export interface EngineRestoreResult {
+  /** Restored RGB24, `width * height * 3`, in a buffer of its own. */
+  readonly data: Uint8Array;
+  readonly parserRan: boolean;
+  /** Present when the parser ran for this frame. */
+  readonly maps: ParserMaps | undefined;
+  readonly weights: readonly number[];
+  readonly tiles: number;
+  readonly timings: Record<string, number>;
+}
+
+/** Output of {@link RestoreEngine.parse}. */
+export interface EngineParseResult {
+  readonly maps: ParserMaps;
+  readonly weights: readonly number[];
+  readonly timings: Record<string, number>;
+}
+
+interface ParserState {
+  readonly width: number;
+  readonly height: number;
+  readonly paddedW: number;
+  readonly paddedH: number;
+  readonly maps: ort.Tensor;
+  readonly weights: ort.Tensor;
+}
+
+const FACTORS = 4;
+
+/** Both F2D-Net sessions of one model, with the buffers reused between frames. */
+export class RestoreEngine {
+  readonly manifest: Manifest;
+  readonly provider: ExecutionProvider;
+  readonly warnings: readonly string[];
+  private readonly files: LoadedManifest['files'];
+  private parser: ort.InferenceSession | undefined;
+  private restorer: ort.InferenceSession | undefined;
+  private readonly options: EngineOptions;
+  private last: ParserState | undefined;
+  private padBuf = new Uint8Array(0);
+  private tileBuf = new Uint8Array(0);
+  private tileMapsBuf = new Float32Array(0);
+
+  private constructor(
+    loaded: LoadedManifest,
+    parser: ort.InferenceSession,
+    restorer: ort.InferenceSession,
+    provider: ExecutionProvider,
+    warnings: string[],
+    options: EngineOptions,
+  ) {
+    this.manifest = loaded.manifest;
+    this.files = loaded.files;
+    this.parser = parser;
+    this.restorer = restorer;
+    this.provider = provider;
+    this.warnings = warnings;
+    this.options = options;
+  }
+
+  /**
+   * Loads the manifest (with sha256 checks), opens both sessions and checks
+   * their inputs/outputs against the manifest.
+   *
+   * @throws {F2dError} manifest, load and ERR_MODEL_IO_MISMATCH errors; sessions are released before throwing.
+   */
+  static async create(options: EngineOptions): Promise<RestoreEngine> {
+    const loaded = await loadManifest(options.modelDir);
+    const settings = { provider: options.provider, threads: options.threads };
+    const opened: ort.InferenceSession[] = [];
+    try {
+      const p = await openSession(loaded.files.parser, settings);
+      opened.push(p.session);
+      checkSessionIo('parser', loaded.manifest, loaded.files.parser, p.session);
+      // If the requested provider failed for the parser, do not pay (and warn about) the same failure twice.
+      const r = await openSession(loaded.files.restorer, { ...settings, provider: p.provider });
+      opened.push(r.session);
+      checkSessionIo('restorer', loaded.manifest, loaded.files.restorer, r.session);
+      return new RestoreEngine(loaded, p.session, r.session, r.provider, [...p.warnings, ...r.warnings], options);
+    } catch (err) {
+      await Promise.all(opened.map((s) => s.release()));
+      throw err;
+    }
+  }
+
+  /** Runs the parser alone and returns its maps (cropped to the frame) and weights. */
+  async parse(frame: RgbFrame): Promise<EngineParseResult> {
+    const timings: Record<string, number> = {};
+    const image = this.padded(frame, timings);
+    const state = await this.runParser(frame, image, timings);
+    return { maps: this.exportMaps(state), weights: Array.from(state.weights.data as Float32Array), timings };
+  }
+
+  /**
+   * Restores one frame. The parser runs when `runParser` is set, when no
+   * parser output exists yet, or when the frame size changed; otherwise the
+   * last maps and weights are reused.
+   */
+  async restore(frame: RgbFrame, runParser: boolean): Promise<EngineRestoreResult> {
+    const timings: Record<string, number> = {};
+    const image = this.padded(frame, timings);
+    const last = this.last;
+    const mustParse = runParser || last === undefined || last.width !== frame.width || last.height !== frame.height;
+    const state = mustParse ? await this.runParser(frame, image, timings) : last;
+    const { manifest, options } = this;
+    const { paddedW, paddedH } = state;
+    const tiles = planTiles(paddedW, paddedH, options.tileSize, options.tileOverlap, manifest.sizeMultiple);
+    let data: Uint8Array;
+    const t0 = performance.now();
+    if (tiles.length === 1) {
+      const out = await this.runRestorer(image, paddedW, paddedH, state.maps, state.weights);
+      timings['restorer'] = performance.now() - t0;
+      const t1 = performance.now();
+      data =
+        paddedW === frame.width && paddedH === frame.height
+          ? out
+          : cropInterleaved(out, paddedW, paddedH, 3, 0, 0, frame.width, frame.height, new Uint8Array(frame.width * frame.height * 3));
+      timings['crop'] = performance.now() - t1;
+    } else {
+      data = await this.restoreTiled(frame, image, state, tiles);
+      timings['restorer'] = performance.now() - t0;
+    }
+    return {
+      data,
+      parserRan: mustParse,
+      maps: mustParse ? this.exportMaps(state) : undefined,
+      weights: Array.from(state.weights.data as Float32Array),
+      tiles: tiles.length,
+      timings,
+    };
+  }
+
+  /** Releases both sessions; idempotent. */
+  async close(): Promise<void> {
+    const sessions = [this.parser, this.restorer];
+    this.parser = undefined;
+    this.restorer = undefined;
+    this.last = undefined;
+    await Promise.all(sessions.map((s) => s?.release()));
+  }
+
+  private sessions(): { parser: ort.InferenceSession; restorer: ort.InferenceSession } {
+    if (this.parser === undefined || this.restorer === undefined) {
+      throw new F2dError('ERR_MODEL_CLOSED', 'internal', 'the model engine was used after close()', {
+        hint: 'create a new restorer; close() releases the sessions',
+      });
+    }
+    return { parser: this.parser, restorer: this.restorer };
+  }
+
+  /** The frame padded to the size multiple; the frame itself when no padding is needed. */
+  private padded(frame: RgbFrame, timings: Record<string, number>): Uint8Array {
+    const { width, height, data } = frame;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+      throw new F2dError('ERR_MODEL_FRAME_INVALID', 'input', `frame size ${width}x${height} is not a positive integer size`, {
+        fatal: false,
+      });
+    }
+    if (data.length !== width * height * 3) {
+      throw new F2dError(
+        'ERR_MODEL_FRAME_INVALID',
+        'input',
+        `frame ${width}x${height} has ${data.length} bytes; packed RGB24 needs ${width * height * 3}`,
+        { hint: 'convert frames to packed rgb24 (stride = width * 3) before restoring', fatal: false },
+      );
+    }
+    const p = paddedSize(width, height, this.manifest.sizeMultiple);
+    if (p.width === width && p.height === height) return data;
+    const t0 = performance.now();
+    const need = p.width * p.height * 3;
+    if (this.padBuf.length !== need) this.padBuf = new Uint8Array(need);
+    padRgb(data, width, height, this.padBuf, p.width, p.height);
+    timings['pad'] = performance.now() - t0;
+    return this.padBuf;
+  }
+
+  private async runParser(frame: RgbFrame, image: Uint8Array, timings: Record<string, number>): Promise<ParserState> {
+    const { parser } = this.sessions();
+    const { sizeMultiple, mapsScale } = this.manifest;
+    const { width: paddedW, height: paddedH } = paddedSize(frame.width, frame.height, sizeMultiple);
+    const t0 = performance.now();
+    const out = await this.run(parser, 'parser', {
+      image: new ort.Tensor('uint8', image, [1, paddedH, paddedW, 3]),
+    });
+    timings['parser'] = performance.now() - t0;
+    const maps = out['maps']!;
+    const weights = out['weights']!;
+    expectShape('parser', 'maps', maps.dims, [1, FACTORS, paddedH / mapsScale, paddedW / mapsScale], this.files.parser);
+    expectShape('parser', 'weights', weights.dims, [1, FACTORS], this.files.parser);
+    const state: ParserState = { width: frame.width, height: frame.height, paddedW, paddedH, maps, weights };
+    this.last = state;
+    return state;
+  }
+
+  private async runRestorer(
+    image: Uint8Array,
+    w: number,
+    h: number,
+    maps: ort.Tensor,
+    weights: ort.Tensor,
+  ): Promise<Uint8Array> {
+    const { restorer } = this.sessions();
+    const out = await this.run(restorer, 'restorer', {
+      image: new ort.Tensor('uint8', image, [1, h, w, 3]),
+      maps,
+      weights,
+    });
+    const restored = out['restored']!;
+    expectShape('restorer', 'restored', restored.dims, [1, h, w, 3], this.files.restorer);
+    if (restored.type !== 'uint8') {
+      throw new F2dError('ERR_MODEL_OUTPUT_TYPE', 'model', `restorer output 'restored' is ${restored.type}, expected uint8`, {
+        hint: 're-export the model: restorer.onnx must end with a Cast to uint8 (models/README.md)',
+      });
+    }
+    return restored.data as Uint8Array;
+  }
+
+  private async restoreTiled(frame: RgbFrame, image: Uint8Array, state: ParserState, tiles: Tile[]): Promise<Uint8Array> {
+    const { mapsScale } = this.manifest;
+    const { paddedW, paddedH } = state;
+    const out = new Uint8Array(frame.width * frame.height * 3);
+    const mapsData = state.maps.data as Float32Array;
+    const mw = paddedW / mapsScale;
+    const mh = paddedH / mapsScale;
+    for (const t of tiles) {
+      const needImg = t.width * t.height * 3;
+      if (this.tileBuf.length !== needImg) this.tileBuf = new Uint8Array(needImg);
+      const tmw = t.width / mapsScale;
+      const tmh = t.height / mapsScale;
+      if (this.tileMapsBuf.length !== FACTORS * tmw * tmh) this.tileMapsBuf = new Float32Array(FACTORS * tmw * tmh);
+      cropInterleaved(image, paddedW, paddedH, 3, t.x, t.y, t.width, t.height, this.tileBuf);
+      cropPlanar(mapsData, FACTORS, mw, mh, t.x / mapsScale, t.y / mapsScale, tmw, tmh, this.tileMapsBuf);
+      const maps = new ort.Tensor('float32', this.tileMapsBuf, [1, FACTORS, tmh, tmw]);
+      // The parser's global weights apply to every tile: the tile sees its crop, not its own global context.
+      const restored = await this.runRestorer(this.tileBuf, t.width, t.height, maps, state.weights);
+      // Paste the kept part, clipped to the unpadded frame.
+      const kw = Math.min(t.keepX + t.keepWidth, frame.width) - t.keepX;
+      const kh = Math.min(t.keepY + t.keepHeight, frame.height) - t.keepY;
+      if (kw > 0 && kh > 0) {
+        pasteInterleaved(restored, t.width, 3, t.keepX - t.x, t.keepY - t.y, kw, kh, out, frame.width, t.keepX, t.keepY);
+      }
+    }
+    return out;
+  }
+
+  private async run(
+    session: ort.InferenceSession,
+    graph: 'parser' | 'restorer',
+    feeds: Record<string, ort.Tensor>,
+  ): Promise<Record<string, ort.Tensor>> {
+    try {
+      return (await session.run(feeds)) as Record<string, ort.Tensor>;
+    } catch (cause) {
+      const shapes = Object.entries(feeds)
+        .map(([k, v]) => `${k}[${v.dims.join(',')}]`)
+        .join(' ');
+      throw new F2dError(
+        'ERR_MODEL_RUN',
+        'model',
+        `${graph} run failed on ${shapes} (${this.files[graph]}): ${cause instanceof Error ? cause.message : String(cause)}`,
+        { hint: 'check that the model matches models/README.md; a smaller tileSize helps when memory runs out', cause },
+      );
+    }
+  }
+
+  private exportMaps(state: ParserState): ParserMaps {
+    const s = this.manifest.mapsScale;
+    const width = Math.ceil(state.width / s);
+    const height = Math.ceil(state.height / s);
+    const data = cropPlanar(
+      state.maps.data as Float32Array,
+      FACTORS,
+      state.paddedW / s,
+      state.paddedH / s,
+      0,
+      0,
+      width,
+      height,
+      new Float32Array(FACTORS * width * height),
+    );
+    return { width, height, frameWidth: state.width, frameHeight: state.height, data };
+  }
+}
+
+function expectShape(graph: string, name: string, got: readonly number[], want: readonly number[], file: string): void {
+  if (got.length === want.length && got.every((d, i) => d === want[i])) return;
+  throw new F2dError(
+    'ERR_MODEL_OUTPUT_SHAPE',
+    'model',
+    `${graph} output '${name}' has shape [${got.join(',')}], expected [${want.join(',')}] (${file})`,
+    { hint: 'the graph does not follow models/README.md (maps at 1/mapsScale of the padded frame); re-export it' },
+  );
+}

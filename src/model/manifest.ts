@@ -1,0 +1,217 @@
+/**
+ * `models/<name>/manifest.json`: its schema, loading, file hashes, and the
+ * check of the declared inputs/outputs against an opened session.
+ *
+ * The contract is described in `models/README.md`.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { F2dError } from '../errors.js';
+
+const dimSchema = z.union([z.number().int().nonnegative(), z.string().min(1)]);
+
+const ioValueSchema = z.object({
+  name: z.string().min(1),
+  dtype: z.enum(['uint8', 'float32', 'float16', 'int64', 'int32']),
+  shape: z.array(dimSchema).min(1),
+});
+
+const graphIoSchema = z.object({
+  inputs: z.array(ioValueSchema).min(1),
+  outputs: z.array(ioValueSchema).min(1),
+});
+
+const fileSchema = z.object({
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), {
+      message: 'must be a path relative to the model directory, without ".."',
+    }),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+});
+
+/** The names the runtime feeds and fetches; the manifest must declare exactly these. */
+export const GRAPH_IO = {
+  parser: { inputs: ['image'], outputs: ['maps', 'weights'] },
+  restorer: { inputs: ['image', 'maps', 'weights'], outputs: ['restored'] },
+} as const;
+
+/** The graphs an `f2d-restorer` model is made of. */
+export type GraphName = keyof typeof GRAPH_IO;
+
+/** Schema of `manifest.json` (format `f2d-model/1`). */
+export const manifestSchema = z
+  .object({
+    format: z.literal('f2d-model/1'),
+    name: z.string().min(1),
+    kind: z.literal('f2d-restorer'),
+    sizeMultiple: z.number().int().positive(),
+    mapsScale: z.number().int().positive(),
+    factors: z.tuple([z.literal('low'), z.literal('haze'), z.literal('rain'), z.literal('snow')]),
+    files: z.object({ parser: fileSchema, restorer: fileSchema }),
+    io: z.object({ parser: graphIoSchema, restorer: graphIoSchema }),
+    golden: z
+      .object({ dir: z.string().min(1), width: z.number().int().positive(), height: z.number().int().positive() })
+      .optional(),
+    config: z.record(z.unknown()).optional(),
+    training: z.record(z.unknown()).optional(),
+    metrics: z.record(z.unknown()).optional(),
+  })
+  .passthrough()
+  .superRefine((m, ctx) => {
+    if (m.sizeMultiple % m.mapsScale !== 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['sizeMultiple'],
+        message: `sizeMultiple (${m.sizeMultiple}) must be a multiple of mapsScale (${m.mapsScale})`,
+      });
+    }
+    for (const graph of ['parser', 'restorer'] as const) {
+      for (const dir of ['inputs', 'outputs'] as const) {
+        const declared = m.io[graph][dir].map((v) => v.name);
+        const expected: readonly string[] = GRAPH_IO[graph][dir];
+        if (!sameNames(declared, expected)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['io', graph, dir],
+            message: `the runtime needs ${graph} ${dir} [${expected.join(', ')}], the manifest declares [${declared.join(', ')}]`,
+          });
+        }
+      }
+    }
+  });
+
+/** A parsed `manifest.json`. */
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** A manifest together with where it was loaded from. */
+export interface LoadedManifest {
+  readonly manifest: Manifest;
+  /** Absolute directory of the model. */
+  readonly dir: string;
+  /** Absolute paths of the ONNX files. */
+  readonly files: Readonly<Record<GraphName, string>>;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sortedB = [...b].sort();
+  return [...a].sort().every((n, i) => n === sortedB[i]);
+}
+
+/**
+ * Parses a manifest object; throws `ERR_MODEL_MANIFEST_INVALID` naming every bad key.
+ *
+ * @param raw - the parsed JSON.
+ * @param where - the file it came from, for the message.
+ * @throws {F2dError} ERR_MODEL_MANIFEST_INVALID
+ */
+export function parseManifest(raw: unknown, where: string): Manifest {
+  const result = manifestSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((i) => `  ${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+      .join('\n');
+    throw new F2dError('ERR_MODEL_MANIFEST_INVALID', 'model', `invalid model manifest ${where}:\n${problems}`, {
+      hint: 'regenerate the model with the export script (scripts/), or fix the keys listed above; the format is in models/README.md',
+    });
+  }
+  return result.data;
+}
+
+/**
+ * Reads `<dir>/manifest.json`, validates it, and checks the sha256 of every
+ * file it lists.
+ *
+ * @param dir - the model directory (relative paths resolve against the cwd).
+ * @returns the manifest and the absolute paths of its ONNX files.
+ * @throws {F2dError} ERR_MODEL_NOT_FOUND, ERR_MODEL_MANIFEST_INVALID, ERR_MODEL_FILE_MISSING, ERR_MODEL_SHA_MISMATCH
+ * @example
+ * const { manifest, files } = await loadManifest('models/f2d-lite');
+ */
+export async function loadManifest(dir: string): Promise<LoadedManifest> {
+  const absDir = path.resolve(dir);
+  const manifestPath = path.join(absDir, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(manifestPath, 'utf8');
+  } catch (cause) {
+    throw new F2dError('ERR_MODEL_NOT_FOUND', 'model', `cannot read the model manifest ${manifestPath}`, {
+      hint: 'point the model setting (--model) at a directory that holds manifest.json and its ONNX files',
+      cause,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new F2dError('ERR_MODEL_MANIFEST_INVALID', 'model', `model manifest ${manifestPath} is not valid JSON`, {
+      hint: 'regenerate it with the export script (scripts/)',
+      cause,
+    });
+  }
+  const manifest = parseManifest(raw, manifestPath);
+  const files = {
+    parser: path.join(absDir, manifest.files.parser.path),
+    restorer: path.join(absDir, manifest.files.restorer.path),
+  };
+  await Promise.all(
+    (['parser', 'restorer'] as const).map((g) => verifySha256(files[g], manifest.files[g].sha256, manifestPath)),
+  );
+  return { manifest, dir: absDir, files };
+}
+
+/**
+ * Checks a file's sha256 against the manifest.
+ *
+ * @throws {F2dError} ERR_MODEL_FILE_MISSING, ERR_MODEL_SHA_MISMATCH
+ */
+export async function verifySha256(file: string, expected: string, manifestPath: string): Promise<void> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (cause) {
+    throw new F2dError('ERR_MODEL_FILE_MISSING', 'model', `model file ${file} listed in ${manifestPath} cannot be read`, {
+      hint: 'copy the missing file next to manifest.json, or re-export the model',
+      cause,
+    });
+  }
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== expected) {
+    throw new F2dError(
+      'ERR_MODEL_SHA_MISMATCH',
+      'model',
+      `model file ${file} has sha256 ${actual}, but ${manifestPath} expects ${expected}`,
+      { hint: 'the file is corrupt or from another export: re-export the model so the ONNX files and manifest.json match' },
+    );
+  }
+}
+
+/**
+ * Checks the manifest's declared input/output names of one graph against the
+ * names an opened session reports, naming both lists on a mismatch.
+ *
+ * @throws {F2dError} ERR_MODEL_IO_MISMATCH
+ */
+export function checkSessionIo(
+  graph: GraphName,
+  manifest: Manifest,
+  file: string,
+  session: { readonly inputNames: readonly string[]; readonly outputNames: readonly string[] },
+): void {
+  const io = manifest.io[graph];
+  const declaredIn = io.inputs.map((v) => v.name);
+  const declaredOut = io.outputs.map((v) => v.name);
+  if (sameNames(declaredIn, session.inputNames) && sameNames(declaredOut, session.outputNames)) return;
+  throw new F2dError(
+    'ERR_MODEL_IO_MISMATCH',
+    'model',
+    `${graph} graph ${file} does not match its manifest: ` +
+      `manifest inputs [${declaredIn.join(', ')}], session inputs [${session.inputNames.join(', ')}]; ` +
+      `manifest outputs [${declaredOut.join(', ')}], session outputs [${session.outputNames.join(', ')}]`,
+    { hint: 're-export the model so manifest.json and the ONNX graphs agree (models/README.md lists the names)' },
+  );
+}

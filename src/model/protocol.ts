@@ -1,0 +1,89 @@
+/**
+ * Messages between {@link OnnxRestorer} (main thread) and the model worker.
+ * Frame pixels travel as transferred ArrayBuffers, never as copies.
+ */
+import { F2dError, type ErrorCategory } from '../errors.js';
+import type { EngineOptions } from './engine.js';
+import type { ExecutionProvider, ParserMaps } from './types.js';
+
+/** A frame as it crosses the thread boundary. */
+export interface WireFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
+}
+
+/** Main thread → worker. */
+export type Request =
+  | { readonly type: 'restore'; readonly id: number; readonly frame: WireFrame; readonly runParser: boolean }
+  | { readonly type: 'parse'; readonly id: number; readonly frame: WireFrame }
+  | { readonly type: 'close'; readonly id: number };
+
+/** An error flattened for postMessage (class identity does not survive structured clone). */
+export interface WireError {
+  readonly code: string;
+  readonly category: ErrorCategory;
+  readonly message: string;
+  readonly hint: string | undefined;
+  readonly fatal: boolean;
+  readonly stack: string | undefined;
+}
+
+/** Worker → main thread. */
+export type Reply =
+  | {
+      readonly type: 'ready';
+      readonly provider: ExecutionProvider;
+      readonly warnings: readonly string[];
+      readonly modelName: string;
+      readonly sizeMultiple: number;
+      readonly mapsScale: number;
+    }
+  | { readonly type: 'init-error'; readonly error: WireError }
+  | {
+      readonly type: 'restored';
+      readonly id: number;
+      readonly frame: WireFrame;
+      readonly input: WireFrame;
+      readonly parserRan: boolean;
+      readonly maps: ParserMaps | undefined;
+      readonly weights: readonly number[];
+      readonly timings: Record<string, number>;
+    }
+  | {
+      readonly type: 'parsed';
+      readonly id: number;
+      readonly input: WireFrame;
+      readonly maps: ParserMaps;
+      readonly weights: readonly number[];
+      readonly timings: Record<string, number>;
+    }
+  | { readonly type: 'error'; readonly id: number; readonly error: WireError; readonly input: WireFrame | undefined }
+  | { readonly type: 'closed'; readonly id: number };
+
+/** `workerData` of the model worker. */
+export type WorkerInit = EngineOptions;
+
+/** Flattens any thrown value into a {@link WireError}. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof F2dError) {
+    return { code: err.code, category: err.category, message: err.message, hint: err.hint, fatal: err.fatal, stack: err.stack };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    code: 'ERR_MODEL_INTERNAL',
+    category: 'internal',
+    message: `model worker: ${e.message}`,
+    hint: 'this is a bug in f2d-stream; please report it with --verbose output',
+    fatal: true,
+    stack: e.stack,
+  };
+}
+
+/** Rebuilds an {@link F2dError} from a {@link WireError}. */
+export function fromWireError(w: WireError): F2dError {
+  const err = new F2dError(w.code, w.category, w.message, { hint: w.hint, fatal: w.fatal });
+  if (w.stack !== undefined) err.stack = w.stack;
+  return err;
+}

@@ -1,0 +1,98 @@
+/**
+ * Opening onnxruntime sessions: execution-provider choice with a CPU
+ * fallback, and the session options every graph here shares.
+ *
+ * Only this file and the worker-side engine touch onnxruntime-node; the
+ * main thread never loads it (its `run()` blocks the event loop).
+ */
+import ort from 'onnxruntime-node';
+import { F2dError } from '../errors.js';
+import type { ExecutionProvider } from './types.js';
+
+/** Session settings taken from the config. */
+export interface SessionSettings {
+  /** Requested execution provider; `cpu` is always available. */
+  readonly provider: ExecutionProvider;
+  /** Intra-op threads (0 = onnxruntime's default, one per core). */
+  readonly threads: number;
+}
+
+/** An opened session and the provider it really runs on. */
+export interface OpenedSession {
+  readonly session: ort.InferenceSession;
+  readonly provider: ExecutionProvider;
+  /** Human-readable warnings, e.g. the fallback from `cuda` to `cpu`. */
+  readonly warnings: readonly string[];
+}
+
+/** Providers this onnxruntime-node build knows about (bundled or loadable). */
+export function availableProviders(): readonly string[] {
+  return ort.listSupportedBackends().map((b) => b.name);
+}
+
+function sessionOptions(provider: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    // One graph at a time per worker; intra-op threads do the parallel work.
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    // Frames of one stream keep their shape, so the planned allocation pattern is reused.
+    enableMemPattern: true,
+    // 3 = errors only; provider load failures come back as exceptions we report ourselves.
+    logSeverityLevel: 3,
+  };
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
+}
+
+/**
+ * Opens one ONNX graph. When `provider` is not `cpu` and fails to load (no
+ * GPU, missing CUDA libraries, no WebGPU adapter), falls back to `cpu` and
+ * says so in `warnings`.
+ *
+ * @param file - absolute path of the `.onnx` file.
+ * @param settings - provider and thread count.
+ * @returns the session and the provider actually used.
+ * @throws {F2dError} ERR_MODEL_LOAD when even the CPU provider cannot open the file.
+ * @example
+ * const { session, provider, warnings } = await openSession('/m/restorer.onnx', { provider: 'cuda', threads: 2 });
+ */
+export async function openSession(file: string, settings: SessionSettings): Promise<OpenedSession> {
+  // onnxruntime prints provider-load failures to stderr itself; they reach the user as our warning instead.
+  // Errors that matter surface as exceptions, so only fatal native logs are kept.
+  ort.env.logLevel = 'fatal';
+  const warnings: string[] = [];
+  if (settings.provider !== 'cpu') {
+    try {
+      const session = await ort.InferenceSession.create(file, sessionOptions(settings.provider, settings.threads));
+      return { session, provider: settings.provider, warnings };
+    } catch (err) {
+      const known = availableProviders();
+      warnings.push(
+        `execution provider '${settings.provider}' failed to load for ${file} (${firstLine(err)}); ` +
+          `falling back to 'cpu'. onnxruntime-node lists [${known.join(', ')}]; ` +
+          (settings.provider === 'cuda'
+            ? 'cuda needs an NVIDIA GPU, CUDA 12 and the onnxruntime CUDA libraries (npm install without --ignore-scripts, with internet access).'
+            : 'webgpu needs a Vulkan adapter (a GPU driver, or Mesa lavapipe >= 25).') +
+          ' Set provider to cpu to silence this warning.',
+      );
+    }
+  }
+  try {
+    const session = await ort.InferenceSession.create(file, sessionOptions('cpu', settings.threads));
+    return { session, provider: 'cpu', warnings };
+  } catch (cause) {
+    throw new F2dError('ERR_MODEL_LOAD', 'model', `onnxruntime cannot load ${file}: ${firstLine(cause)}`, {
+      hint: 'the file is not a valid ONNX graph for this onnxruntime version (1.30); re-export it with the export script',
+      cause,
+    });
+  }
+}
+
+export { ort };
