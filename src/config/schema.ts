@@ -1,0 +1,117 @@
+/**
+ * The configuration schema: the single source of truth for every setting's
+ * name, type and allowed values. Defaults live in `config/default.json`
+ * (validated against this schema like any other layer); env var names and
+ * CLI flags are derived from the keys here.
+ *
+ * Every key is required in the merged result, so a key missing from the
+ * defaults is caught at load with its name.
+ */
+import { z } from 'zod';
+
+/** x264 presets, fastest first. */
+export const X264_PRESETS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+  'slow',
+  'slower',
+  'veryslow',
+  'placebo',
+] as const;
+
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
+export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'off'] as const;
+export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** The model runtime (`src/model/`). */
+export const modelSchema = z
+  .object({
+    /** Directory with `manifest.json` and the ONNX files; relative paths are resolved at load. */
+    dir: z.string().min(1),
+    provider: z.enum(EXECUTION_PROVIDERS),
+    /** onnxruntime intra-op threads; 0 lets onnxruntime choose. */
+    threads: z.number().int().min(0).max(1024),
+    /** Run the parser every N frames and reuse its maps in between. */
+    parserInterval: z.number().int().min(1),
+    /** Restore frames in tiles of this size (overlap included) when larger; 0 = never. */
+    tileSize: z.number().int().min(0),
+    /** Context pixels discarded at each inner tile edge. */
+    tileOverlap: z.number().int().min(0),
+  })
+  .strict();
+
+/** Video encoding (H.264 through libx264). */
+export const encodeSchema = z
+  .object({
+    /** Constant rate factor: 0 = lossless, 51 = worst; about 18–23 looks transparent. */
+    crf: z.number().int().min(0).max(51),
+    preset: z.enum(X264_PRESETS),
+  })
+  .strict();
+
+/** Still images (png is lossless and has no setting). */
+export const imageSchema = z
+  .object({
+    jpegQuality: z.number().int().min(1).max(100),
+    webpQuality: z.number().int().min(0).max(100),
+  })
+  .strict();
+
+export const outputSchema = z
+  .object({
+    /** Replace an existing output file (images: files inside an existing output directory). */
+    overwrite: z.boolean(),
+  })
+  .strict();
+
+export const logSchema = z
+  .object({
+    level: z.enum(LOG_LEVEL_NAMES),
+    /** `auto`: a bar on a terminal, plain lines otherwise. */
+    progress: z.enum(PROGRESS_MODES),
+    /** Seconds between plain progress lines. */
+    progressIntervalSec: z.number().positive(),
+  })
+  .strict();
+
+/** What `f2d start` (and so `npm start`) does until live serving lands. */
+export const startSchema = z
+  .object({
+    /** Clip restored by `f2d start`; relative paths are resolved at load. */
+    input: z.string().min(1),
+    /** Where it goes; `null` = `f2d-stream/` in the system temp directory. */
+    output: z.string().min(1).nullable(),
+  })
+  .strict();
+
+/** The whole configuration: one section per component. */
+export const configSchema = z
+  .object({
+    model: modelSchema,
+    encode: encodeSchema,
+    image: imageSchema,
+    output: outputSchema,
+    log: logSchema,
+    start: startSchema,
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.model.tileSize > 0 && cfg.model.tileOverlap * 2 >= cfg.model.tileSize) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['model', 'tileOverlap'],
+        message: `must be less than half of model.tileSize (${cfg.model.tileSize}), or set model.tileSize to 0`,
+      });
+    }
+  });
+
+/**
+ * Keys holding file system paths, resolved against the layer that set them
+ * (defaults: the package root; a config file: its directory; env and flags:
+ * the current directory).
+ */
+export const PATH_KEYS: readonly string[] = ['model.dir', 'start.input', 'start.output'];

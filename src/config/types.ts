@@ -1,0 +1,10 @@
+import type { z } from 'zod';
+import type { configSchema } from './schema.js';
+
+/** The validated, deep-frozen configuration passed down from the CLI. */
+export type Config = Readonly<DeepReadonly<z.infer<typeof configSchema>>>;
+
+type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/** Where a config value came from, for error messages and `--print-config`. */
+export type ConfigSource = 'defaults' | `file ${string}` | `env ${string}` | `flag ${string}`;

@@ -1,0 +1,317 @@
+/**
+ * Pulls decoded video frames as RGB24 from a file, one at a time, with the
+ * packets of every other stream handed out for copying. All node-av calls
+ * are the synchronous ones (cheaper per frame than the async ones, and the
+ * async `packets()` is broken on Node 20).
+ */
+import {
+  AV_FRAME_FLAG_CORRUPT,
+  AV_NOPTS_VALUE,
+  AV_PKT_FLAG_CORRUPT,
+  AVERROR_EOF,
+  AVMEDIA_TYPE_ATTACHMENT,
+  AV_CODEC_ID_NONE,
+  Packet,
+  type Decoder,
+  type Demuxer,
+  type Frame,
+  type Stream,
+} from 'node-av';
+import { InvalidStateError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RgbFrame } from '../model/types.js';
+import { describeAvError, reason } from './av-errors.js';
+import { codecLabel, openDecoder, openDemuxer, videoStreamOf } from './open-input.js';
+import { RgbConverter } from './rgb-convert.js';
+
+/** A rational number as a plain pair (no node-av types leave this module). */
+export interface Ratio {
+  readonly num: number;
+  readonly den: number;
+}
+
+/** What the input holds, for the writer, progress and the summary. */
+export interface VideoInfo {
+  readonly path: string;
+  readonly container: string;
+  readonly codec: string;
+  readonly width: number;
+  readonly height: number;
+  /** Time base of the video stream's timestamps. */
+  readonly timeBase: Ratio;
+  /** Average frame rate when the container states one. */
+  readonly frameRate: Ratio | null;
+  /** Video duration in seconds when known (stream's, else the container's). */
+  readonly durationSec: number | null;
+  /** Frame count from the container, or duration × rate; `null` when unknown. */
+  readonly expectedFrames: number | null;
+  /** Streams that will be copied unchanged: input index, type and codec. */
+  readonly copiedStreams: readonly { readonly index: number; readonly type: string; readonly codec: string }[];
+}
+
+/** One decoded picture with its original timing. */
+export interface DecodedFrame {
+  /** 0-based position in decode output order. */
+  readonly index: number;
+  readonly rgb: RgbFrame;
+  /** Presentation timestamp in {@link VideoInfo.timeBase} units. */
+  readonly pts: bigint;
+  /** Duration in the same units (0 when unknown). */
+  readonly duration: bigint;
+  readonly timeSec: number;
+}
+
+/** Where the input stopped being decodable. */
+export interface InputDamage {
+  /** Number of good frames before the damage (= index of the first lost frame). */
+  readonly frame: number;
+  /** Time of the last good frame's end, seconds. */
+  readonly timeSec: number;
+  readonly reason: string;
+}
+
+/** A packet of a copied stream; give it to `VideoWriter.copy()`, which frees it. */
+export class StreamPacket {
+  /** @internal */
+  constructor(
+    readonly packet: Packet,
+    readonly inputIndex: number,
+  ) {}
+}
+
+export type ReadItem =
+  | { readonly kind: 'frame'; readonly frame: DecodedFrame }
+  | { readonly kind: 'packet'; readonly packet: StreamPacket }
+  | { readonly kind: 'end'; readonly damage: InputDamage | null };
+
+/** Allowed gap between the last frame and the stated duration before the input counts as truncated. */
+const TRUNCATION_TOLERANCE_SEC = 1;
+const TRUNCATION_TOLERANCE_FRAMES = 3;
+
+const ratio = (r: { num: number; den: number }): Ratio => ({ num: r.num, den: r.den });
+const seconds = (ts: bigint, tb: Ratio): number => (Number(ts) * tb.num) / tb.den;
+
+/**
+ * Reads a video file frame by frame.
+ *
+ * @example
+ * ```ts
+ * const reader = await VideoReader.open('in.mp4', { log });
+ * try {
+ *   for (let item = reader.next(); item.kind !== 'end'; item = reader.next()) { … }
+ * } finally {
+ *   reader.close();
+ * }
+ * ```
+ */
+export class VideoReader {
+  readonly info: VideoInfo;
+  /** @internal for VideoWriter: the demuxer and the restored stream. */
+  readonly demuxer: Demuxer;
+  /** @internal */
+  readonly videoStream: Stream;
+  private readonly decoder: Decoder;
+  private readonly converter = new RgbConverter();
+  private readonly packet = new Packet();
+  private readonly copied: ReadonlySet<number>;
+  private readonly queue: DecodedFrame[] = [];
+  private readonly log: Logger;
+  /** Frames decoded cleanly so far. */
+  private decoded = 0;
+  private lastEndSec = 0;
+  private lastPts: bigint | null = null;
+  private lastDuration = 0n;
+  private ended: ReadItem | null = null;
+  private closed = false;
+
+  private constructor(path: string, demuxer: Demuxer, log: Logger) {
+    this.demuxer = demuxer;
+    this.log = log;
+    this.videoStream = videoStreamOf(demuxer, path);
+    this.decoder = openDecoder(this.videoStream, path);
+    this.packet.alloc();
+    const copied: VideoInfo['copiedStreams'][number][] = [];
+    for (const s of demuxer.streams) {
+      if (s.index === this.videoStream.index) continue;
+      const type = mediaTypeName(s);
+      if (s.codecpar.codecType === AVMEDIA_TYPE_ATTACHMENT || s.codecpar.codecId === AV_CODEC_ID_NONE) {
+        log.warn(`stream #${s.index} (${type}, ${codecLabel(s)}) of "${path}" cannot be copied and is left out`);
+        continue;
+      }
+      copied.push({ index: s.index, type, codec: codecLabel(s) });
+    }
+    this.copied = new Set(copied.map((c) => c.index));
+    this.info = describe(path, demuxer, this.videoStream, copied);
+  }
+
+  /**
+   * Opens the file and its video decoder.
+   *
+   * @throws {F2dError} ERR_INPUT_NOT_FOUND, ERR_INPUT_NOT_MEDIA, ERR_INPUT_NO_VIDEO, ERR_INPUT_UNSUPPORTED_CODEC
+   */
+  static async open(path: string, options: { readonly log: Logger }): Promise<VideoReader> {
+    const demuxer = openDemuxer(path);
+    try {
+      return new VideoReader(path, demuxer, options.log);
+    } catch (err) {
+      demuxer.closeSync();
+      throw err;
+    }
+  }
+
+  /**
+   * The next frame, copied-stream packet, or the end (with the damage found, if any).
+   * After the end it keeps returning the same end item.
+   */
+  next(): ReadItem {
+    if (this.closed) throw new InvalidStateError('ERR_MEDIA_CLOSED', 'VideoReader.next() after close()');
+    for (;;) {
+      const queued = this.queue.shift();
+      if (queued) return { kind: 'frame', frame: queued };
+      if (this.ended) return this.ended;
+      const item = this.pull();
+      if (item) return item;
+    }
+  }
+
+  /** Reads one packet; returns an item to hand out, or null when only the queue changed. */
+  private pull(): ReadItem | null {
+    const ret = this.demuxer.getFormatContext().readFrameSync(this.packet);
+    if (ret < 0) {
+      if (ret !== AVERROR_EOF) return this.end(`read error: ${describeAvError(ret)}`);
+      return this.drain();
+    }
+    const index = this.packet.streamIndex;
+    const stream = this.demuxer.streams[index];
+    if (stream) this.packet.timeBase = stream.timeBase;
+    try {
+      if (index === this.videoStream.index) {
+        if (this.packet.flags & AV_PKT_FLAG_CORRUPT) return this.end('a damaged or incomplete video packet');
+        return this.decode(this.packet);
+      }
+      if (this.copied.has(index)) {
+        const clone = this.packet.clone();
+        if (clone) return { kind: 'packet', packet: new StreamPacket(clone, index) };
+      }
+      return null;
+    } finally {
+      this.packet.unref();
+    }
+  }
+
+  private decode(packet: Packet | null): ReadItem | null {
+    let frames: Frame[];
+    try {
+      frames = this.decoder.decodeAllSync(packet);
+    } catch (err) {
+      return this.end(`the decoder failed: ${reason(err)}`);
+    }
+    let damage: string | null = null;
+    for (const f of frames) {
+      if (damage === null && (f.decodeErrorFlags !== 0 || (f.flags & AV_FRAME_FLAG_CORRUPT) !== 0)) {
+        damage = 'the decoder reported a corrupt frame';
+      }
+      if (damage === null) this.queue.push(this.toDecoded(f));
+      f.free();
+    }
+    return damage === null ? null : this.end(damage);
+  }
+
+  private drain(): ReadItem | null {
+    const item = this.decode(null);
+    if (item) return item;
+    const truncated = this.truncation();
+    this.ended = { kind: 'end', damage: truncated ? this.damage(truncated) : null };
+    return null;
+  }
+
+  /** A reason when the frames stopped well before the stated duration. */
+  private truncation(): string | null {
+    const { durationSec, frameRate } = this.info;
+    if (durationSec === null) return null;
+    const frameSec = frameRate && frameRate.num > 0 ? frameRate.den / frameRate.num : 0;
+    const tolerance = Math.max(TRUNCATION_TOLERANCE_SEC, TRUNCATION_TOLERANCE_FRAMES * frameSec);
+    if (durationSec - this.lastEndSec <= tolerance) return null;
+    return `the video ends at ${this.lastEndSec.toFixed(2)} s but the file says ${durationSec.toFixed(2)} s (truncated?)`;
+  }
+
+  /** Stops reading; frames already decoded cleanly are still handed out before the end item. */
+  private end(why: string): ReadItem | null {
+    this.ended = { kind: 'end', damage: this.damage(why) };
+    return null;
+  }
+
+  private damage(why: string): InputDamage {
+    return { frame: this.decoded, timeSec: this.lastEndSec, reason: why };
+  }
+
+  private toDecoded(f: Frame): DecodedFrame {
+    const tb = this.info.timeBase;
+    let pts = f.pts !== AV_NOPTS_VALUE ? f.pts : f.bestEffortTimestamp;
+    if (pts === AV_NOPTS_VALUE) pts = this.lastPts === null ? 0n : this.lastPts + (this.lastDuration || 1n);
+    const duration = f.duration > 0n ? f.duration : this.guessDuration();
+    const frame: DecodedFrame = {
+      index: this.decoded,
+      rgb: this.converter.toRgb(f),
+      pts,
+      duration,
+      timeSec: seconds(pts, tb),
+    };
+    this.decoded++;
+    this.lastPts = pts;
+    this.lastDuration = duration;
+    this.lastEndSec = seconds(pts + duration, tb) - this.startSec();
+    return frame;
+  }
+
+  /** Stream start time in seconds, so a stream not starting at 0 is not taken as truncated. */
+  private startSec(): number {
+    const start = this.videoStream.startTime;
+    return start === AV_NOPTS_VALUE ? 0 : seconds(start, this.info.timeBase);
+  }
+
+  private guessDuration(): bigint {
+    const { frameRate, timeBase } = this.info;
+    if (!frameRate || frameRate.num <= 0) return this.lastDuration;
+    return BigInt(Math.round((frameRate.den * timeBase.den) / (frameRate.num * timeBase.num)));
+  }
+
+  /** Frees the decoder and closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.packet.free();
+    this.converter.free();
+    this.decoder.close();
+    this.demuxer.closeSync();
+    this.log.debug(`closed ${this.info.path}`);
+  }
+}
+
+function mediaTypeName(s: Stream): string {
+  return ['video', 'audio', 'data', 'subtitle', 'attachment'][s.codecpar.codecType] ?? 'unknown';
+}
+
+function describe(path: string, demuxer: Demuxer, vs: Stream, copied: VideoInfo['copiedStreams']): VideoInfo {
+  const timeBase = ratio(vs.timeBase);
+  const avg = vs.avgFrameRate;
+  const frameRate = avg.num > 0 && avg.den > 0 ? ratio(avg) : null;
+  const streamDur = vs.duration > 0n && vs.duration !== AV_NOPTS_VALUE ? seconds(vs.duration, timeBase) : null;
+  const durationSec = streamDur ?? (demuxer.duration > 0 ? demuxer.duration : null);
+  const counted = Number(vs.nbFrames);
+  const expectedFrames =
+    counted > 0 ? counted : durationSec !== null && frameRate ? Math.round((durationSec * frameRate.num) / frameRate.den) : null;
+  return {
+    path,
+    container: demuxer.formatName,
+    codec: codecLabel(vs),
+    width: vs.codecpar.width,
+    height: vs.codecpar.height,
+    timeBase,
+    frameRate,
+    durationSec,
+    expectedFrames,
+    copiedStreams: copied,
+  };
+}

@@ -1,0 +1,46 @@
+import type { Logger } from '../log.js';
+import type { InputDamage } from '../media/index.js';
+import type { FrameRestorer } from '../model/types.js';
+
+/** What the caller supplies to a restore run. */
+export interface RestoreRunOptions {
+  readonly restorer: FrameRestorer;
+  readonly log: Logger;
+  /** Replace existing outputs. */
+  readonly overwrite: boolean;
+  readonly encode: { readonly crf: number; readonly preset: string };
+  readonly image: { readonly jpegQuality: number; readonly webpQuality: number };
+  /** Aborting it (Ctrl-C) stops after the frame in flight; the output keeps what was done. */
+  readonly signal?: AbortSignal;
+  /** Called after each frame or image. */
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  readonly done: number;
+  /** `null` when the input does not say how many frames it has. */
+  readonly total: number | null;
+  readonly elapsedSec: number;
+}
+
+export type InputKind = 'video' | 'image' | 'image-dir';
+
+/** The result of one run; `--json` prints it. */
+export interface RunSummary {
+  readonly kind: InputKind;
+  readonly input: string;
+  readonly output: string;
+  /** Frames (or images) restored and written. */
+  readonly frames: number;
+  /** What the input said it holds, when known. */
+  readonly expectedFrames: number | null;
+  readonly seconds: number;
+  readonly fps: number;
+  /** Milliseconds per stage, summed over the run (`decode`, `restore`, `encode`, `wait`, model stages…). */
+  readonly stages: Readonly<Record<string, number>>;
+  /** Set when Ctrl-C stopped the run early. */
+  readonly interrupted: boolean;
+  /** Set when the input was damaged or truncated; the output holds every frame before it. */
+  readonly damage: InputDamage | null;
+  readonly warnings: readonly string[];
+}

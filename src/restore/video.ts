@@ -1,0 +1,111 @@
+/**
+ * The file-restore loop for videos: pull a frame, restore it, encode it, in
+ * order, never dropping one. The restorer runs in a worker thread, so while
+ * it works on frame N the main thread encodes frame N-1 and decodes N+1.
+ */
+import { performance } from 'node:perf_hooks';
+import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage } from '../media/index.js';
+import type { RestoreResult } from '../model/types.js';
+import { checkOutputFile, commitOutput, discardOutput, temporaryName } from './output-target.js';
+import { StageTimes } from './stage-times.js';
+import type { RestoreRunOptions, RunSummary } from './types.js';
+
+interface InFlight {
+  readonly frame: DecodedFrame;
+  readonly result: Promise<RestoreResult>;
+}
+
+/**
+ * Restores a video file into `output` (H.264, container from its extension).
+ *
+ * A damaged or truncated input, or an aborted `signal`, still yields a
+ * complete, playable file of every frame restored up to that point; the
+ * summary says which happened.
+ *
+ * @throws {F2dError} input, output, model and encode errors (the partial output is removed)
+ */
+export async function restoreVideo(input: string, output: string, options: RestoreRunOptions): Promise<RunSummary> {
+  const { log, restorer, signal } = options;
+  await checkOutputFile(input, output, options.overwrite);
+  const reader = await VideoReader.open(input, { log: log.child('media') });
+  const { info } = reader;
+  log.debug(
+    `${input}: ${info.container}/${info.codec} ${info.width}x${info.height}, ${info.expectedFrames ?? '?'} frames, ` +
+      `copying ${info.copiedStreams.map((s) => `#${s.index} ${s.type} ${s.codec}`).join(', ') || 'no other streams'}`,
+  );
+  const tmp = temporaryName(output);
+  const times = new StageTimes();
+  const t0 = performance.now();
+  let writer: VideoWriter | undefined;
+  let damage: InputDamage | null = null;
+  let interrupted = false;
+  let inFlight: InFlight | null = null;
+  try {
+    writer = await VideoWriter.create(tmp, reader, { ...options.encode, log: log.child('media') });
+    const w = writer;
+    const emit = async (job: InFlight): Promise<void> => {
+      const result = await times.timeAsync('wait', () => job.result);
+      times.addAll(result.timings, 'model.');
+      times.time('encode', () => w.writeFrame(result.frame, job.frame.pts, job.frame.duration));
+      options.onProgress?.({ done: w.frames, total: info.expectedFrames, elapsedSec: (performance.now() - t0) / 1000 });
+    };
+    for (;;) {
+      if (signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const item = times.time('decode', () => reader.next());
+      if (item.kind === 'end') {
+        damage = item.damage;
+        break;
+      }
+      if (item.kind === 'packet') {
+        times.time('copy', () => w.copy(item.packet));
+        continue;
+      }
+      // Wait for the previous frame, start this one, then encode the previous one while this one runs.
+      const previous: InFlight | null = inFlight;
+      const previousResult = previous ? await times.timeAsync('wait', () => previous.result) : null;
+      inFlight = { frame: item.frame, result: restorer.restore(item.frame.rgb) };
+      if (previous && previousResult) await emit({ frame: previous.frame, result: Promise.resolve(previousResult) });
+    }
+    if (inFlight) {
+      const last = inFlight;
+      inFlight = null;
+      await emit(last);
+    }
+    times.time('encode', () => w.finish());
+    await commitOutput(tmp, output);
+  } catch (err) {
+    // Let a restore still in flight settle so its rejection is not left unhandled.
+    await inFlight?.result.catch(() => undefined);
+    writer?.abort();
+    await discardOutput(tmp);
+    throw err;
+  } finally {
+    reader.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const frames = writer.frames;
+  const warnings: string[] = [];
+  if (damage) {
+    warnings.push(
+      `input "${input}" is damaged at frame ${damage.frame} (${damage.timeSec.toFixed(2)} s): ${damage.reason}; ` +
+        `the output holds the ${frames} frames before it`,
+    );
+  }
+  if (interrupted) warnings.push(`interrupted: the output holds the first ${frames} frames`);
+  return {
+    kind: 'video',
+    input,
+    output,
+    frames,
+    expectedFrames: info.expectedFrames,
+    seconds,
+    fps: seconds > 0 ? frames / seconds : 0,
+    stages: times.toJSON(),
+    interrupted,
+    damage,
+    warnings,
+  };
+}
