@@ -1,2 +1,137 @@
 #!/usr/bin/env node
-console.log('f2d: not implemented yet');
+/**
+ * The `f2d` command: argv → config → run → exit code. The only module that
+ * calls `process.exit`.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, PACKAGE_ROOT } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { EXIT_CODES, exitCodeFor, toF2dError, type F2dError } from '../errors.js';
+import { createLogger, type LogSink } from '../log.js';
+import { setFfmpegLogLevel } from '../media/index.js';
+import type { RunSummary } from '../restore/index.js';
+import { parseCliArgs, USAGE, type ParsedArgs } from './args.js';
+import { restoreCommand, type CommandContext } from './commands/restore.js';
+import { startCommand } from './commands/start.js';
+import { createProgressView, type ProgressView } from './progress.js';
+import { formatError, formatSummary, summaryJson } from './report.js';
+
+type Stream = NodeJS.WritableStream & { isTTY?: boolean };
+
+export interface MainIo {
+  readonly stdout: Stream;
+  readonly stderr: Stream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Aborted on Ctrl-C; the run stops after the frame in flight and keeps its output. */
+  readonly signal: AbortSignal;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** Exit status for a finished run: damage in the input and Ctrl-C are not successes. */
+export function exitCodeForSummary(summary: RunSummary): number {
+  if (summary.interrupted) return EXIT_CODES.interrupted;
+  if (summary.damage) return EXIT_CODES.decode;
+  return 0;
+}
+
+async function runCommand(args: ParsedArgs, config: Config, io: MainIo, ctx: CommandContext): Promise<number> {
+  const summary =
+    args.command === 'start' ? await startCommand(ctx) : await restoreCommand(args.positionals, args.output, ctx);
+  for (const w of summary.warnings) ctx.log.warn(w);
+  ctx.log.info(formatSummary(summary));
+  if (args.json) io.stdout.write(`${summaryJson(summary, { config })}\n`);
+  return exitCodeForSummary(summary);
+}
+
+/**
+ * Runs the CLI and returns the exit code (it never exits by itself).
+ *
+ * @example
+ * ```ts
+ * const code = await main(['restore', 'in.mp4', '-o', 'out.mp4'], { stdout, stderr, env, cwd, signal });
+ * ```
+ */
+export async function main(argv: readonly string[], io: MainIo): Promise<number> {
+  let verbose = argv.includes('--verbose') || argv.includes('-v');
+  const ui: { view: ProgressView | null } = { view: null };
+  const sink: LogSink = (line) => {
+    ui.view?.clear();
+    io.stderr.write(`${line}\n`);
+  };
+  try {
+    const args = parseCliArgs(argv);
+    verbose = args.verbose;
+    if (args.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (args.version) {
+      io.stdout.write(`f2d-stream ${version()}\n`);
+      return 0;
+    }
+    const { config, warnings } = loadConfig({ configFile: args.configFile, env: io.env, flags: args.flags, cwd: io.cwd });
+    const log = createLogger('cli', config.log.level, sink);
+    for (const w of warnings) log.warn(w);
+    if (args.printConfig) {
+      io.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      return 0;
+    }
+    if (args.command === null) {
+      io.stderr.write(`${USAGE}\n`);
+      return EXIT_CODES.config;
+    }
+    setFfmpegLogLevel(config.log.level === 'debug' ? 'errors' : 'quiet');
+    const ctx: CommandContext = {
+      config,
+      log,
+      signal: io.signal,
+      progress: (unit) => {
+        ui.view = createProgressView({ mode: config.log.progress, stream: io.stderr, intervalSec: config.log.progressIntervalSec, unit });
+        return ui.view;
+      },
+    };
+    return await runCommand(args, config, io, ctx);
+  } catch (err) {
+    const error: F2dError = toF2dError(err);
+    ui.view?.clear();
+    io.stderr.write(`${formatError(error, verbose)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch (err) {
+    // argv[1] names no file (e.g. `node -e`): then this module was imported, not run.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+if (isEntryPoint()) {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\nstopping after the frame in progress; the output keeps what was done (Ctrl-C again to quit now)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(EXIT_CODES.interrupted));
+  });
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+  // Exit explicitly: a model worker thread or native handle must not keep a finished CLI alive.
+  process.exit(code);
+}

@@ -3,7 +3,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { F2dError } from '../errors.js';
-import { imageFormatOf, isVideoOutputName, videoOutputExtensions } from '../media/index.js';
+import type { Logger } from '../log.js';
+import { VideoReader, imageExtensions, imageFormatOf, isVideoOutputName, videoOutputExtensions } from '../media/index.js';
+import { checkOutputFile } from './output-target.js';
 import { restoreImage, restoreImageDir } from './images.js';
 import type { InputKind, RestoreRunOptions, RunSummary } from './types.js';
 import { restoreVideo } from './video.js';
@@ -38,14 +40,44 @@ export async function inputKind(path: string): Promise<InputKind> {
  * ```
  * @throws {F2dError} see {@link restoreVideo}, {@link restoreImage}, {@link restoreImageDir}
  */
-export async function restore(input: string, output: string, options: RestoreRunOptions): Promise<RunSummary> {
+/**
+ * Checks the input and output before the model is loaded (which takes seconds), so a
+ * typo fails fast: the input exists and (for a video) opens with a decoder, the
+ * output name suits the input and may be written.
+ *
+ * @returns the input kind
+ */
+export async function preflight(input: string, output: string, overwrite: boolean, log: Logger): Promise<InputKind> {
   const kind = await inputKind(input);
-  if (kind === 'image-dir') return restoreImageDir(input, output, options);
-  if (kind === 'image') return restoreImage(input, output, options);
+  if (kind === 'video') {
+    checkVideoOutputName(input, output);
+    (await VideoReader.open(input, { log })).close();
+    await checkOutputFile(input, output, overwrite);
+  } else if (kind === 'image') {
+    if (!imageFormatOf(output)) throw imageOutputError(input, output);
+    await checkOutputFile(input, output, overwrite);
+  }
+  return kind;
+}
+
+function checkVideoOutputName(input: string, output: string): void {
   if (!isVideoOutputName(output)) {
     throw new F2dError('ERR_OUTPUT_FORMAT', 'output', `the input "${input}" is a video but "${output}" is not a video file name f2d can write`, {
       hint: `end the output name with one of ${videoOutputExtensions().join(', ')} (H.264 video; .webm cannot hold H.264)`,
     });
   }
+}
+
+function imageOutputError(input: string, output: string): F2dError {
+  return new F2dError('ERR_OUTPUT_FORMAT', 'output', `the input "${input}" is an image but the output "${output}" is not an image name`, {
+    hint: `name the output with one of ${imageExtensions().join(', ')}`,
+  });
+}
+
+export async function restore(input: string, output: string, options: RestoreRunOptions): Promise<RunSummary> {
+  const kind = await inputKind(input);
+  if (kind === 'image-dir') return restoreImageDir(input, output, options);
+  if (kind === 'image') return restoreImage(input, output, options);
+  checkVideoOutputName(input, output);
   return restoreVideo(input, output, options);
 }

@@ -1,0 +1,35 @@
+/**
+ * What the CLI prints at the end: the error block, the human summary line,
+ * and the `--json` summary.
+ */
+import { F2dError } from '../errors.js';
+import type { RunSummary } from '../restore/index.js';
+
+/**
+ * `error [CODE] message` + `hint: …`; the stack (and the causes' stacks) only when verbose.
+ */
+export function formatError(error: F2dError, verbose: boolean): string {
+  const lines = [`error [${error.code}] ${error.message}`];
+  if (error.hint) lines.push(`hint: ${error.hint}`);
+  if (verbose) {
+    let cur: unknown = error;
+    while (cur instanceof Error) {
+      if (cur.stack) lines.push(cur === error ? cur.stack : `caused by: ${cur.stack}`);
+      cur = cur.cause;
+    }
+  }
+  return lines.join('\n');
+}
+
+/** One line for people: `restored 80 frames in 3.2 s (25.0 fps) → out.mp4`. */
+export function formatSummary(s: RunSummary): string {
+  const unit = s.kind === 'video' ? 'frames' : 'images';
+  const n = s.expectedFrames !== null && s.frames !== s.expectedFrames ? `${s.frames} of ${s.expectedFrames}` : `${s.frames}`;
+  return `restored ${n} ${unit} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps) -> ${s.output}`;
+}
+
+/** The `--json` document. */
+export function summaryJson(s: RunSummary, extra: Readonly<Record<string, unknown>>): string {
+  const round = (v: number, d: number): number => Math.round(v * 10 ** d) / 10 ** d;
+  return JSON.stringify({ ...s, seconds: round(s.seconds, 3), fps: round(s.fps, 2), ...extra }, null, 2);
+}
