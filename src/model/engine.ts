@@ -10,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
 import { checkSessionIo, loadManifest, type LoadedManifest, type Manifest } from './manifest.js';
 import { openSession, ort } from './session.js';
-import { cropInterleaved, cropPlanar, padRgb, pasteInterleaved, paddedSize } from './tensor.js';
-import { planTiles, type Tile } from './tiles.js';
+import { cropInterleaved, cropPlanar, padRgb, paddedSize } from './tensor.js';
+import { planTiles, restoreTiled, type Tile } from './tiles.js';
 import type { ExecutionProvider, ParserMaps, RgbFrame } from './types.js';
 
 /** Settings of a {@link RestoreEngine}. */
@@ -64,8 +64,6 @@ export class RestoreEngine {
   private readonly options: EngineOptions;
   private last: ParserState | undefined;
   private padBuf = new Uint8Array(0);
-  private tileBuf = new Uint8Array(0);
-  private tileMapsBuf = new Float32Array(0);
 
   private constructor(
     loaded: LoadedManifest,
@@ -241,32 +239,21 @@ export class RestoreEngine {
     return restored.data as Uint8Array;
   }
 
-  private async restoreTiled(frame: RgbFrame, image: Uint8Array, state: ParserState, tiles: Tile[]): Promise<Uint8Array> {
-    const { mapsScale } = this.manifest;
-    const { paddedW, paddedH } = state;
-    const out = new Uint8Array(frame.width * frame.height * 3);
-    const mapsData = state.maps.data as Float32Array;
-    const mw = paddedW / mapsScale;
-    const mh = paddedH / mapsScale;
-    for (const t of tiles) {
-      const needImg = t.width * t.height * 3;
-      if (this.tileBuf.length !== needImg) this.tileBuf = new Uint8Array(needImg);
-      const tmw = t.width / mapsScale;
-      const tmh = t.height / mapsScale;
-      if (this.tileMapsBuf.length !== FACTORS * tmw * tmh) this.tileMapsBuf = new Float32Array(FACTORS * tmw * tmh);
-      cropInterleaved(image, paddedW, paddedH, 3, t.x, t.y, t.width, t.height, this.tileBuf);
-      cropPlanar(mapsData, FACTORS, mw, mh, t.x / mapsScale, t.y / mapsScale, tmw, tmh, this.tileMapsBuf);
-      const maps = new ort.Tensor('float32', this.tileMapsBuf, [1, FACTORS, tmh, tmw]);
-      // The parser's global weights apply to every tile: the tile sees its crop, not its own global context.
-      const restored = await this.runRestorer(this.tileBuf, t.width, t.height, maps, state.weights);
-      // Paste the kept part, clipped to the unpadded frame.
-      const kw = Math.min(t.keepX + t.keepWidth, frame.width) - t.keepX;
-      const kh = Math.min(t.keepY + t.keepHeight, frame.height) - t.keepY;
-      if (kw > 0 && kh > 0) {
-        pasteInterleaved(restored, t.width, 3, t.keepX - t.x, t.keepY - t.y, kw, kh, out, frame.width, t.keepX, t.keepY);
-      }
-    }
-    return out;
+  private restoreTiled(frame: RgbFrame, image: Uint8Array, state: ParserState, tiles: Tile[]): Promise<Uint8Array> {
+    const tiled = {
+      image,
+      paddedW: state.paddedW,
+      paddedH: state.paddedH,
+      width: frame.width,
+      height: frame.height,
+      maps: state.maps.data as Float32Array,
+      mapsChannels: FACTORS,
+      mapsScale: this.manifest.mapsScale,
+    };
+    // The parser's global weights apply to every tile: a tile sees only its crop, not the frame's global context.
+    return restoreTiled(tiled, tiles, (img, w, h, maps) =>
+      this.runRestorer(img, w, h, new ort.Tensor('float32', maps, [1, FACTORS, h / tiled.mapsScale, w / tiled.mapsScale]), state.weights),
+    );
   }
 
   private async run(

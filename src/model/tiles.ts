@@ -9,6 +9,7 @@
  * multiple, so the parser maps (computed once for the whole frame) crop
  * exactly at 1/mapsScale.
  */
+import { cropInterleaved, cropPlanar, pasteInterleaved } from './tensor.js';
 
 /** One window along an axis: read `[start, start+size)`, keep `[keepStart, keepEnd)`. */
 export interface AxisWindow {
@@ -93,4 +94,48 @@ export function planTiles(width: number, height: number, tileSize: number, overl
     }
   }
   return tiles;
+}
+
+/** Runs the restorer on one tile: `image` is `width * height * 3` RGB24, `maps` is planar `[4, height/s, width/s]`. */
+export type TileRunner = (image: Uint8Array, width: number, height: number, maps: Float32Array) => Promise<Uint8Array>;
+
+/** Inputs of {@link restoreTiled}. */
+export interface TiledFrame {
+  /** The padded frame, `paddedW * paddedH * 3` RGB24. */
+  readonly image: Uint8Array;
+  readonly paddedW: number;
+  readonly paddedH: number;
+  /** The size of the output (the unpadded frame). */
+  readonly width: number;
+  readonly height: number;
+  /** Whole-frame parser maps, planar `[channels, paddedH/mapsScale, paddedW/mapsScale]`. */
+  readonly maps: Float32Array;
+  readonly mapsChannels: number;
+  readonly mapsScale: number;
+}
+
+/**
+ * Restores a padded frame tile by tile and stitches the kept parts into a
+ * `width * height * 3` output. Each tile gets its crop of the whole-frame
+ * maps; the tile buffers are reused across tiles (every tile has one size).
+ */
+export async function restoreTiled(frame: TiledFrame, tiles: readonly Tile[], run: TileRunner): Promise<Uint8Array> {
+  const { image, paddedW, paddedH, width, height, maps, mapsChannels: c, mapsScale: s } = frame;
+  const out = new Uint8Array(width * height * 3);
+  let tileImg = new Uint8Array(0);
+  let tileMaps = new Float32Array(0);
+  for (const t of tiles) {
+    if (tileImg.length !== t.width * t.height * 3) tileImg = new Uint8Array(t.width * t.height * 3);
+    const tmw = t.width / s;
+    const tmh = t.height / s;
+    if (tileMaps.length !== c * tmw * tmh) tileMaps = new Float32Array(c * tmw * tmh);
+    cropInterleaved(image, paddedW, paddedH, 3, t.x, t.y, t.width, t.height, tileImg);
+    cropPlanar(maps, c, paddedW / s, paddedH / s, t.x / s, t.y / s, tmw, tmh, tileMaps);
+    const restored = await run(tileImg, t.width, t.height, tileMaps);
+    // Keep the tile's interior, clipped to the unpadded frame.
+    const kw = Math.min(t.keepX + t.keepWidth, width) - t.keepX;
+    const kh = Math.min(t.keepY + t.keepHeight, height) - t.keepY;
+    if (kw > 0 && kh > 0) pasteInterleaved(restored, t.width, 3, t.keepX - t.x, t.keepY - t.y, kw, kh, out, width, t.keepX, t.keepY);
+  }
+  return out;
 }

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { checkSessionIo, loadManifest, parseManifest, type Manifest } from '../../src/model/manifest.js';
+import { F2dError } from '../../src/errors.js';
+
+const TMP = path.join('test', '.tmp', 'model-manifest');
+
+const io = (name: string, dtype: string, shape: (number | string)[]) => ({ name, dtype, shape });
+function validManifest(files: Record<'parser' | 'restorer', { path: string; sha256: string }>) {
+  return {
+    format: 'f2d-model/1',
+    name: 'unit',
+    kind: 'f2d-restorer',
+    sizeMultiple: 16,
+    mapsScale: 4,
+    factors: ['low', 'haze', 'rain', 'snow'],
+    files,
+    io: {
+      parser: {
+        inputs: [io('image', 'uint8', [1, 'H', 'W', 3])],
+        outputs: [io('maps', 'float32', [1, 4, 'H/4', 'W/4']), io('weights', 'float32', [1, 4])],
+      },
+      restorer: {
+        inputs: [io('image', 'uint8', [1, 'H', 'W', 3]), io('maps', 'float32', [1, 4, 'H/4', 'W/4']), io('weights', 'float32', [1, 4])],
+        outputs: [io('restored', 'uint8', [1, 'H', 'W', 3])],
+      },
+    },
+  };
+}
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+async function writeModel(dir: string, tamper?: (m: ReturnType<typeof validManifest>) => void): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const parser = new TextEncoder().encode('parser bytes');
+  const restorer = new TextEncoder().encode('restorer bytes');
+  await writeFile(path.join(dir, 'parser.onnx'), parser);
+  await writeFile(path.join(dir, 'restorer.onnx'), restorer);
+  const m = validManifest({
+    parser: { path: 'parser.onnx', sha256: sha(parser) },
+    restorer: { path: 'restorer.onnx', sha256: sha(restorer) },
+  });
+  tamper?.(m);
+  await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(m));
+}
+
+function rejectsWith(code: string, message: RegExp) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof F2dError, `expected F2dError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    assert.match(err.message, message);
+    assert.ok(err.hint !== undefined && err.hint.length > 0, 'errors carry a hint');
+    return true;
+  };
+}
+
+describe('model/manifest', () => {
+  after(() => rm(TMP, { recursive: true, force: true }));
+
+  it('loads a valid manifest and resolves file paths', async () => {
+    const dir = path.join(TMP, 'ok');
+    await writeModel(dir);
+    const loaded = await loadManifest(dir);
+    assert.equal(loaded.manifest.sizeMultiple, 16);
+    assert.equal(loaded.files.parser, path.resolve(dir, 'parser.onnx'));
+  });
+
+  it('names every bad key of an invalid manifest', () => {
+    const m = validManifest({ parser: { path: 'p.onnx', sha256: 'x' }, restorer: { path: '../r.onnx', sha256: 'a'.repeat(64) } });
+    (m as { sizeMultiple: number }).sizeMultiple = 6;
+    m.io.restorer.outputs = [io('out', 'uint8', [1, 'H', 'W', 3])];
+    assert.throws(
+      () => parseManifest(m, 'm.json'),
+      rejectsWith(
+        'ERR_MODEL_MANIFEST_INVALID',
+        /files\.parser\.sha256: must be 64 lowercase hex[\s\S]*files\.restorer\.path: must be a path relative[\s\S]*sizeMultiple \(6\) must be a multiple of mapsScale \(4\)[\s\S]*io\.restorer\.outputs: the runtime needs restorer outputs \[restored\], the manifest declares \[out\]/,
+      ),
+    );
+  });
+
+  it('reports a missing model directory', async () => {
+    await assert.rejects(loadManifest(path.join(TMP, 'nope')), rejectsWith('ERR_MODEL_NOT_FOUND', /cannot read the model manifest .*nope/));
+  });
+
+  it('reports a file whose sha256 does not match, with both hashes', async () => {
+    const dir = path.join(TMP, 'sha');
+    await writeModel(dir);
+    await writeFile(path.join(dir, 'restorer.onnx'), 'tampered');
+    const actual = sha(new TextEncoder().encode('tampered'));
+    await assert.rejects(
+      loadManifest(dir),
+      rejectsWith('ERR_MODEL_SHA_MISMATCH', new RegExp(`restorer\\.onnx has sha256 ${actual}, but .*manifest\\.json expects [0-9a-f]{64}`)),
+    );
+  });
+
+  it('reports a file listed but absent', async () => {
+    const dir = path.join(TMP, 'missing');
+    await writeModel(dir, (m) => (m.files.parser.path = 'gone.onnx'));
+    await assert.rejects(loadManifest(dir), rejectsWith('ERR_MODEL_FILE_MISSING', /gone\.onnx listed in .*manifest\.json/));
+  });
+
+  it('names both lists when the session io differs from the manifest', () => {
+    const m = parseManifest(
+      validManifest({ parser: { path: 'p.onnx', sha256: 'a'.repeat(64) }, restorer: { path: 'r.onnx', sha256: 'b'.repeat(64) } }),
+      'm.json',
+    ) as Manifest;
+    assert.doesNotThrow(() => checkSessionIo('parser', m, 'p.onnx', { inputNames: ['image'], outputNames: ['weights', 'maps'] }));
+    assert.throws(
+      () => checkSessionIo('restorer', m, 'r.onnx', { inputNames: ['input', 'maps'], outputNames: ['restored'] }),
+      rejectsWith(
+        'ERR_MODEL_IO_MISMATCH',
+        /restorer graph r\.onnx .*manifest inputs \[image, maps, weights\], session inputs \[input, maps\]; manifest outputs \[restored\], session outputs \[restored\]/,
+      ),
+    );
+  });
+});
