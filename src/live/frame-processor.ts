@@ -1,0 +1,98 @@
+import type { FrameRestorer, RestoreResult } from '../model/types.js';
+import { nowMs } from './clock.js';
+import { ParserPlanner, type ParserPlannerOptions } from './parser-planner.js';
+import type { LiveFrame, ParserMaps, ProcessedFrame } from './types.js';
+
+/** Settings of {@link FrameProcessor}. */
+export interface FrameProcessorOptions extends ParserPlannerOptions {
+  /**
+   * When the parser's largest weight is below this value the scene counts as
+   * clean: frames pass through unrestored until the next parse. 0 disables it.
+   */
+  readonly passThroughBelow: number;
+}
+
+/** The parser maps as the model runtime may return them: NCHW float32 in [0, 1], 4 channels. */
+interface RuntimeMaps {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/**
+ * Turns one live frame into a {@link ProcessedFrame}: plans the parser
+ * (interval, scene cut), skips the model while the scene is clean, and
+ * otherwise calls the restorer.
+ *
+ * Stateful across frames (the parser plan and the last weights), so one
+ * instance serves one stream. Never called concurrently: the scheduler keeps
+ * one frame in work.
+ */
+export class FrameProcessor {
+  readonly #restorer: FrameRestorer;
+  readonly #planner: ParserPlanner;
+  readonly #passBelow: number;
+  #weights: readonly number[] | null = null;
+  #passing = false;
+
+  constructor(restorer: FrameRestorer, options: FrameProcessorOptions) {
+    this.#restorer = restorer;
+    this.#planner = new ParserPlanner(options);
+    this.#passBelow = options.passThroughBelow;
+  }
+
+  /**
+   * Processes one frame. The frame's pixels stay intact: the restorer gets a
+   * copy, because it may transfer the buffer to its worker thread.
+   *
+   * @throws whatever the restorer throws (a model error stops the stream).
+   */
+  async process(frame: LiveFrame): Promise<ProcessedFrame> {
+    const startMs = nowMs();
+    const parse = this.#planner.next(frame);
+    if (parse === null && this.#passing) {
+      return { source: frame, output: frame, passThrough: true, parse, weights: this.#weights, maps: null, startMs, timings: {} };
+    }
+    const copy = { width: frame.width, height: frame.height, data: frame.data.slice() };
+    const result = await this.#restorer.restore(copy, { reparse: parse !== null });
+    const restoreMs = nowMs() - startMs;
+    if (result.weights !== undefined) this.#weights = result.weights;
+    if (parse !== null) {
+      this.#passing = this.#passBelow > 0 && this.#weights !== null && Math.max(...this.#weights) < this.#passBelow;
+    }
+    const maps = parse === null ? null : quantiseMaps(result);
+    return {
+      source: frame,
+      output: this.#passing ? frame : result.frame,
+      passThrough: this.#passing,
+      parse,
+      weights: this.#weights,
+      maps,
+      startMs,
+      timings: { ...result.timings, restore: restoreMs },
+    };
+  }
+}
+
+/**
+ * Reads the optional `maps` of a restore result (NCHW float32, 4 planes) and
+ * quantises it to 8-bit planes for the viewer; `null` when the runtime
+ * returned none.
+ */
+export function quantiseMaps(result: RestoreResult): ParserMaps | null {
+  const maps = (result as RestoreResult & { readonly maps?: RuntimeMaps }).maps;
+  if (maps === undefined) return null;
+  const plane = maps.width * maps.height;
+  if (maps.data.length < plane * 4) return null;
+  const planes: Uint8Array[] = [];
+  for (let c = 0; c < 4; c++) {
+    const out = new Uint8Array(plane);
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) {
+      const v = maps.data[base + i] ?? 0;
+      out[i] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+    }
+    planes.push(out);
+  }
+  return { width: maps.width, height: maps.height, planes };
+}
