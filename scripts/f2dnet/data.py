@@ -1,0 +1,84 @@
+"""Training and validation data: clean photos in memory, degraded on the fly.
+
+Photos are read once into uint8 tensors (the whole set is a few hundred MB), so a training
+step costs a crop, a flip and one batched call of :func:`synth.degrade`. Validation uses fixed
+crops, configurations and synthesis seeds, so its numbers are comparable across runs.
+"""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from . import synth
+
+
+def load_photos(root: Path, split: str, min_side: int) -> list[torch.Tensor]:
+    manifest = json.loads((root / "manifest.json").read_text())
+    out = []
+    for rec in manifest["photos"]:
+        if rec["split"] != split:
+            continue
+        img = Image.open(root / rec["file"]).convert("RGB")
+        if min(img.size) < min_side:  # small photos are upscaled to fit one crop
+            s = min_side / min(img.size)
+            img = img.resize((max(min_side, round(img.width * s)), max(min_side, round(img.height * s))),
+                             Image.BICUBIC)
+        out.append(torch.from_numpy(np.array(img)).permute(2, 0, 1).contiguous())
+    if not out:
+        raise FileNotFoundError(f"no {split} photos in {root}: run `python3 -m f2dnet.photos` first")
+    return out
+
+
+class TrainBatches:
+    """Endless random batches: (degraded, clean, flags, maps) as floats in [0,1]."""
+
+    def __init__(self, photos: list[torch.Tensor], patch: int, batch: int, seed: int = 0):
+        self.photos, self.patch, self.batch = photos, patch, batch
+        self.rng = random.Random(seed)
+        self.configs = list(synth.CONFIGS.values())
+
+    def crop(self, img: torch.Tensor) -> torch.Tensor:
+        p = self.patch
+        # random scale 0.5–1 first, so a crop sees more or less of the scene
+        _, h, w = img.shape
+        s = self.rng.uniform(max(p / min(h, w), 0.5), 1.0)
+        cs = min(int(p / s), h, w)
+        y, x = self.rng.randint(0, h - cs), self.rng.randint(0, w - cs)
+        c = img[:, y:y + cs, x:x + cs].float().unsqueeze(0) / 255.0
+        if cs != p:
+            c = F.interpolate(c, size=(p, p), mode="bilinear", align_corners=False, antialias=True)
+        if self.rng.random() < 0.5:
+            c = c.flip(3)
+        return c[0]
+
+    def __next__(self):
+        clean = torch.stack([self.crop(self.rng.choice(self.photos)) for _ in range(self.batch)])
+        flags = torch.tensor([self.rng.choice(self.configs) for _ in range(self.batch)], dtype=torch.float32)
+        params, noise = synth.random_inputs(self.batch, self.patch, self.patch)
+        with torch.no_grad():
+            degraded, maps = synth.degrade(clean, flags, params, noise)
+        return degraded, clean.clamp(0, 1), flags, maps
+
+
+def validation_set(photos: list[torch.Tensor], size: int, count: int, seed: int = 123):
+    """Fixed centre crops × all 11 configurations with seeded synthesis."""
+    g = torch.Generator().manual_seed(seed)
+    items = []
+    for idx, img in enumerate(photos[:count]):
+        _, h, w = img.shape
+        s = min(h, w)
+        c = img[:, (h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s].float()[None] / 255
+        c = F.interpolate(c, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+        for name in synth.CONFIGS:
+            params, noise = synth.random_inputs(1, size, size, g)
+            with torch.no_grad():
+                deg, _ = synth.degrade(c, synth.config_flags(name)[None], params, noise)
+            # quantise to 8 bits as a real frame would be
+            items.append((name, (deg * 255).round() / 255, c))
+    return items

@@ -1,0 +1,248 @@
+"""Export F2D-Net to ONNX for the TypeScript runtime: parser and restorer as two graphs.
+
+Single-step inference (variant A of the method notes): the network is evaluated once at
+k = 0 with x_t = x_cond, and x̂ = clamp(x_cond + f, −1, 1). k is a constant, so the time
+embedding and every FiLM folds into constants. uint8 RGB NHWC goes in and comes out, so the
+runtime hands decoded frames to onnxruntime with no per-pixel JavaScript.
+
+Writes ``<out>/manifest.json`` (see models/README.md), ``parser.onnx``, ``restorer.onnx`` and
+``golden/`` input/output pairs computed by PyTorch for the TypeScript parity test.
+
+Usage::
+
+    python3 -m f2dnet.export --checkpoint scripts/runs/lite/last.pt --out models/f2d-lite
+    python3 -m f2dnet.export --config tiny --random-init --out test/fixtures/models/f2d-tiny
+    python3 -m f2dnet.export --synth --out models/synth
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from . import synth
+from .model import CONFIGS, SIZE_MULTIPLE, UNSHUFFLE, F2DConfig, F2DNet, count_parameters
+
+OPSET = 17
+
+
+def to_model_range(image: torch.Tensor) -> torch.Tensor:
+    """uint8 [1,H,W,3] → float [1,3,H,W] in [−1,1] (transposed while still uint8: 4× less to move)."""
+    return image.permute(0, 3, 1, 2).float() / 127.5 - 1.0
+
+
+def unshuffle_nhwc(image: torch.Tensor) -> torch.Tensor:
+    """uint8 [1,H,W,3] → uint8 [1,48,H/4,W/4] in F.pixel_unshuffle's channel order (c, i, j)."""
+    r = UNSHUFFLE
+    _, h, w, _ = image.shape
+    x = image.reshape(1, h // r, r, w // r, r, 3).permute(0, 5, 2, 4, 1, 3)
+    return x.reshape(1, 3 * r * r, h // r, w // r)
+
+
+def shuffle_to_nhwc(x: torch.Tensor) -> torch.Tensor:
+    """[1,48,h,w] (pixel_unshuffle order) → [1,4h,4w,3]: the inverse of unshuffle_nhwc."""
+    r = UNSHUFFLE
+    _, _, h, w = x.shape
+    return x.reshape(1, 3, r, r, h, w).permute(0, 4, 2, 5, 3, 1).reshape(1, h * r, w * r, 3)
+
+
+def to_uint8(x: torch.Tensor) -> torch.Tensor:
+    """float in [−1,1] → uint8, rounded (ONNX Cast alone would truncate)."""
+    return torch.round((x.clamp(-1, 1) + 1.0) * 127.5).clamp(0, 255).to(torch.uint8)
+
+
+class ParserGraph(nn.Module):
+    def __init__(self, model: F2DNet):
+        super().__init__()
+        self.parser = model.parser
+
+    def forward(self, image: torch.Tensor):
+        maps, weights, _ = self.parser(to_model_range(image))
+        return maps, weights
+
+
+class RestorerGraph(nn.Module):
+    def __init__(self, model: F2DNet):
+        super().__init__()
+        self.model = model
+
+    def forward(self, image: torch.Tensor, maps: torch.Tensor, weights: torch.Tensor):
+        # Single step at k = 0 with x_t = x_cond, in the unshuffled domain end to end.
+        xu = unshuffle_nhwc(image).float() / 127.5 - 1.0
+        k0 = torch.zeros(1, dtype=torch.long)
+        v, _ = self.model.forward_subpixel(xu, k0, xu, maps, weights, same_input=True)
+        return shuffle_to_nhwc(to_uint8(xu + v))
+
+
+class SynthGraph(nn.Module):
+    def forward(self, image, flags, params, noise):
+        clean = image.permute(0, 3, 1, 2).float() / 255.0
+        out, _ = synth.degrade(clean, flags.view(1, 4), params.view(1, synth.N_PARAMS), noise)
+        return torch.round(out * 255.0).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _io(name: str, dtype: str, shape: list) -> dict:
+    return {"name": name, "dtype": dtype, "shape": shape}
+
+
+def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
+    model.eval()
+    out.mkdir(parents=True, exist_ok=True)
+    h, w = 48, 64
+    example = golden_input(h, w)
+    parser, restorer = ParserGraph(model), RestorerGraph(model)
+    hw = {1: "H", 2: "W"}
+    torch.onnx.export(parser, (example,), out / "parser.onnx", opset_version=OPSET,
+                      input_names=["image"], output_names=["maps", "weights"],
+                      dynamic_axes={"image": hw, "maps": {2: "h4", 3: "w4"}})
+    with torch.no_grad():
+        maps, weights = parser(example)
+        restored = restorer(example, maps, weights)
+    torch.onnx.export(restorer, (example, maps, weights), out / "restorer.onnx", opset_version=OPSET,
+                      input_names=["image", "maps", "weights"], output_names=["restored"],
+                      dynamic_axes={"image": hw, "maps": {2: "h4", 3: "w4"}, "restored": hw})
+    gdir = out / "golden"
+    gdir.mkdir(exist_ok=True)
+    example.numpy().tofile(gdir / "input.u8")
+    maps.numpy().astype("<f4").tofile(gdir / "maps.f32")
+    weights.numpy().astype("<f4").tofile(gdir / "weights.f32")
+    restored.numpy().tofile(gdir / "restored.u8")
+    img = ["image", "uint8", [1, "H", "W", 3]]
+    maps_io = _io("maps", "float32", [1, 4, f"H/{UNSHUFFLE}", f"W/{UNSHUFFLE}"])
+    weights_io = _io("weights", "float32", [1, 4])
+    manifest = {
+        "format": "f2d-model/1",
+        "name": name,
+        "kind": "f2d-restorer",
+        "sizeMultiple": SIZE_MULTIPLE,
+        "mapsScale": UNSHUFFLE,
+        "factors": list(synth.FACTORS),
+        "files": {"parser": {"path": "parser.onnx", "sha256": sha256(out / "parser.onnx")},
+                  "restorer": {"path": "restorer.onnx", "sha256": sha256(out / "restorer.onnx")}},
+        "io": {"parser": {"inputs": [_io(*img)], "outputs": [maps_io, weights_io]},
+               "restorer": {"inputs": [_io(*img), maps_io, weights_io],
+                            "outputs": [_io("restored", "uint8", [1, "H", "W", 3])]}},
+        "golden": {"dir": "golden", "width": w, "height": h},
+        "config": model.cfg.to_dict(),
+        "parameters": {"total": count_parameters(model), "parser": count_parameters(model.parser)},
+        "opset": OPSET,
+        **extra,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def golden_input(h: int, w: int) -> torch.Tensor:
+    """A deterministic, structured test frame: gradients, edges and seeded noise."""
+    g = torch.Generator().manual_seed(1234)
+    yy, xx = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+    base = torch.stack([xx, yy, (xx * 3).frac() * (yy > 0.5)], -1) * 200 + 20
+    base = base + torch.rand(h, w, 3, generator=g) * 30
+    return base.clamp(0, 255).to(torch.uint8)[None]
+
+
+def export_synth(out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    h, w = 48, 64
+    image = golden_input(h, w)
+    g = torch.Generator().manual_seed(7)
+    params, noise = synth.random_inputs(1, h, w, g)
+    flags = torch.tensor([1.0, 1.0, 1.0, 0.0])
+    graph = SynthGraph()
+    torch.onnx.export(graph, (image, flags, params[0], noise), out / "degrade.onnx", opset_version=OPSET,
+                      input_names=["image", "flags", "params", "noise"], output_names=["degraded"],
+                      dynamic_axes={"image": {1: "H", 2: "W"}, "noise": {2: "H", 3: "W"},
+                                    "degraded": {1: "H", 2: "W"}})
+    with torch.no_grad():
+        degraded = graph(image, flags, params[0], noise)
+    gdir = out / "golden"
+    gdir.mkdir(exist_ok=True)
+    image.numpy().tofile(gdir / "input.u8")
+    flags.numpy().astype("<f4").tofile(gdir / "flags.f32")
+    params[0].numpy().astype("<f4").tofile(gdir / "params.f32")
+    noise.numpy().astype("<f4").tofile(gdir / "noise.f32")
+    degraded.numpy().tofile(gdir / "degraded.u8")
+    manifest = {
+        "format": "f2d-model/1",
+        "name": "synth",
+        "kind": "f2d-synth",
+        "sizeMultiple": 1,
+        "factors": list(synth.FACTORS),
+        "configurations": {k: list(v) for k, v in synth.CONFIGS.items()},
+        "tiers": synth.TIERS,
+        "nParams": synth.N_PARAMS,
+        "nNoise": synth.N_NOISE,
+        "files": {"degrade": {"path": "degrade.onnx", "sha256": sha256(out / "degrade.onnx")}},
+        "io": {"degrade": {
+            "inputs": [_io("image", "uint8", [1, "H", "W", 3]), _io("flags", "float32", [4]),
+                       _io("params", "float32", [synth.N_PARAMS]),
+                       _io("noise", "float32", [1, synth.N_NOISE, "H", "W"])],
+            "outputs": [_io("degraded", "uint8", [1, "H", "W", 3])]}},
+        "golden": {"dir": "golden", "width": w, "height": h},
+        "opset": OPSET,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def randomise_zero_init(model: nn.Module, seed: int = 0) -> None:
+    """Give zero-initialised layers small random values, so a random fixture exercises every path."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.abs().sum() == 0:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.05)
+
+
+def load_checkpoint(path: Path) -> tuple[F2DNet, dict]:
+    ckpt = torch.load(path, map_location="cpu")
+    cfg = F2DConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in ckpt["model_config"].items()})
+    model = F2DNet(cfg)
+    model.load_state_dict(ckpt["ema"] if "ema" in ckpt else ckpt["model"])
+    return model, ckpt
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Export F2D-Net (or the synthesis) to ONNX")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--checkpoint", type=Path)
+    ap.add_argument("--config", default="lite", choices=sorted(CONFIGS))
+    ap.add_argument("--random-init", action="store_true", help="untrained weights (test fixture)")
+    ap.add_argument("--synth", action="store_true", help="export the weather synthesis instead")
+    ap.add_argument("--name")
+    ap.add_argument("--metrics", type=Path, help="JSON of validation metrics to record")
+    args = ap.parse_args(argv)
+    if args.synth:
+        export_synth(args.out)
+        print(f"wrote {args.out}/degrade.onnx", file=sys.stderr)
+        return 0
+    extra: dict = {}
+    if args.checkpoint:
+        model, ckpt = load_checkpoint(args.checkpoint)
+        extra["training"] = ckpt.get("training_info", {})
+    elif args.random_init:
+        torch.manual_seed(0)
+        model = F2DNet(CONFIGS[args.config])
+        randomise_zero_init(model)
+        extra["training"] = {"note": "untrained: random weights for tests only"}
+    else:
+        ap.error("give --checkpoint, --random-init or --synth")
+    if args.metrics:
+        extra["metrics"] = json.loads(args.metrics.read_text())
+    m = export_model(model, args.out, args.name or args.out.name, extra)
+    print(f"wrote {args.out} ({m['parameters']['total']} parameters)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Train F2D-Net on photos degraded on the fly (§3 of the method notes).
+
+Per step: draw k (uniform over 0..T, with a fraction pinned to k = 0, the step inference
+uses), sample x_k from the closed-form transport, predict f ≈ μ − x_k, and add the parser and
+gate terms. AdamW with warm-up and cosine decay, gradient clipping, EMA weights (evaluated and
+exported). The schedule's progress is the larger of step/total_steps and elapsed/budget, so a
+run given a wall-clock budget still ends its decay. Checkpoints every few hundred steps;
+rerunning the same command resumes.
+
+Usage::
+
+    python3 -m f2dnet.train --options scripts/options/lite.json [--photos scripts/data/photos]
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from . import synth
+from .data import TrainBatches, load_photos, validation_set
+from .metrics import psnr, ssim
+from .model import CONFIGS, F2DNet, count_parameters
+from .transport import Transport
+
+# Time-phase prior on the gate (f2net): early steps favour rain/snow, middle haze, late low light.
+PHASE_PRIOR = ((0.33, (0.3, 0.3, 1.0, 1.0)), (0.67, (0.3, 1.0, 0.5, 0.5)), (1.01, (1.0, 0.5, 0.3, 0.3)))
+
+
+def charbonnier(x: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
+    return torch.sqrt(x * x + eps * eps).mean()
+
+
+def alpha_prior(k: torch.Tensor, present: torch.Tensor, T: int) -> torch.Tensor:
+    tau = k.float() / T
+    mod = torch.zeros_like(present)
+    for i, (limit, m) in reversed(list(enumerate(PHASE_PRIOR))):
+        mod = torch.where((tau < limit)[:, None], torch.tensor(m), mod)
+    prior = present * mod
+    return prior / prior.sum(1, keepdim=True).clamp(min=1e-6)
+
+
+def losses(model: F2DNet, transport: Transport, opt: dict, degraded, clean, flags, maps_gt):
+    b = degraded.shape[0]
+    y, mu = degraded * 2 - 1, clean * 2 - 1
+    k = torch.randint(0, transport.T + 1, (b,))
+    k = torch.where(torch.rand(b) < opt["k0_fraction"], torch.zeros_like(k), k)
+    x_t = transport.sample(y, mu, k)
+    maps, weights, logits = model.parser(y)
+    f, alpha = model(x_t, k, y, maps, weights)
+    target = mu - x_t
+    main = charbonnier(f - target) if opt["loss"] == "charbonnier" else F.mse_loss(f, target)
+    maps_t = F.avg_pool2d(maps_gt, 4)
+    l_w = F.binary_cross_entropy(weights.clamp(1e-6, 1 - 1e-6), flags)
+    l_m = F.binary_cross_entropy(maps.clamp(1e-6, 1 - 1e-6), maps_t)
+    l_cls = F.binary_cross_entropy_with_logits(logits, flags)
+    share = alpha.sum(0) / flags.sum(0).clamp(min=1.0)  # clamp at 1, not 1e-8 (see notes §3)
+    l_bal = share.var(unbiased=False) / (share.mean() ** 2 + 1e-8)
+    l_alpha = F.mse_loss(alpha, alpha_prior(k, flags, transport.T))
+    total = (main + opt["lambda_weights"] * l_w + opt["lambda_maps"] * l_m + opt["lambda_cls"] * l_cls
+             + opt["lambda_balance"] * l_bal + opt["lambda_alpha"] * l_alpha)
+    parts = {"main": main.item(), "w": l_w.item(), "m": l_m.item(), "cls": l_cls.item(),
+             "bal": l_bal.item(), "alpha": l_alpha.item()}
+    return total, parts
+
+
+@torch.no_grad()
+def restore_one_step(model: F2DNet, degraded: torch.Tensor) -> torch.Tensor:
+    """Single-step inference at k = 0 (what the ONNX export computes); [0,1] in and out."""
+    y = degraded * 2 - 1
+    maps, weights, _ = model.parser(y)
+    f, _ = model(y, torch.zeros(y.shape[0], dtype=torch.long), y, maps, weights)
+    return ((y + f).clamp(-1, 1) + 1) / 2
+
+
+@torch.no_grad()
+def validate(model: F2DNet, items) -> dict:
+    model.eval()
+    per: dict[str, list] = {}
+    for name, deg, clean in items:
+        out = (restore_one_step(model, deg) * 255).round() / 255
+        per.setdefault(name, []).append((psnr(out, clean).item(), ssim(out, clean).item(),
+                                         psnr(deg, clean).item(), ssim(deg, clean).item()))
+    res = {n: {k: sum(v[i] for v in vals) / len(vals) for i, k in enumerate(["psnr", "ssim", "in_psnr", "in_ssim"])}
+           for n, vals in per.items()}
+    res["mean"] = {k: sum(r[k] for r in res.values()) / len(res) for k in ["psnr", "ssim", "in_psnr", "in_ssim"]}
+    return res
+
+
+def lr_at(opt: dict, step: int, elapsed: float) -> float:
+    if step < opt["warmup_steps"]:
+        return opt["lr"] * (step + 1) / opt["warmup_steps"]
+    progress = max(step / opt["total_steps"], elapsed / (opt["budget_minutes"] * 60))
+    progress = min(progress, 1.0)
+    floor = 0.02
+    return opt["lr"] * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
+    torch.set_num_threads(opt["threads"])
+    torch.set_flush_denormal(True)
+    torch.manual_seed(opt["seed"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "options.json").write_text(json.dumps(opt, indent=2))
+    model = F2DNet(CONFIGS[opt["model"]])
+    ema = copy.deepcopy(model).eval()
+    optim = torch.optim.AdamW(model.parameters(), lr=opt["lr"], weight_decay=opt["weight_decay"], betas=(0.9, 0.99))
+    transport = Transport(opt["sigmas_scale"])
+    step, elapsed, best = 0, 0.0, -1.0
+    last = run_dir / "last.pt"
+    if last.exists():
+        ck = torch.load(last, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        optim.load_state_dict(ck["optim"])
+        step, elapsed, best = ck["step"], ck["elapsed"], ck.get("best", -1.0)
+        print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)", flush=True)
+    train_photos = load_photos(photos_dir, "train", opt["patch"])
+    val_photos = load_photos(photos_dir, "val", opt["val_size"])
+    batches = TrainBatches(train_photos, opt["patch"], opt["batch"], seed=opt["seed"] + step)
+    val_items = validation_set(val_photos, opt["val_size"], opt["val_images"])
+    print(f"model {opt['model']}: {count_parameters(model)} parameters; {len(train_photos)} train / "
+          f"{len(val_photos)} val photos", flush=True)
+    log = (run_dir / "log.jsonl").open("a")
+
+    def save(path: Path) -> None:
+        info = {"steps": step, "minutes": round(elapsed / 60, 1), "photos_train": len(train_photos),
+                "photos_val": len(val_photos), "patch": opt["patch"], "batch": opt["batch"],
+                "sigmas_scale": opt["sigmas_scale"], "device": "cpu", "options": opt["name"]}
+        torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "optim": optim.state_dict(),
+                    "step": step, "elapsed": elapsed, "best": best,
+                    "model_config": model.cfg.to_dict(), "training_info": info}, path.with_suffix(".tmp"))
+        path.with_suffix(".tmp").replace(path)
+
+    t_last = time.time()
+    window: list[dict] = []
+    while step < opt["total_steps"] and elapsed < opt["budget_minutes"] * 60:
+        model.train()
+        for g in optim.param_groups:
+            g["lr"] = lr_at(opt, step, elapsed)
+        t0 = time.time()
+        degraded, clean, flags, maps_gt = next(batches)
+        t_data = time.time() - t0
+        loss, parts = losses(model, transport, opt, degraded, clean, flags, maps_gt)
+        optim.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optim.step()
+        decay = min(opt["ema_decay"], (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        step += 1
+        now = time.time()
+        elapsed += now - t_last
+        t_last = now
+        window.append({**parts, "data_s": t_data, "step_s": now - t0})
+        if step % 50 == 0:
+            avg = {k: sum(w[k] for w in window) / len(window) for k in window[0]}
+            window.clear()
+            rec = {"step": step, "min": round(elapsed / 60, 2), "lr": optim.param_groups[0]["lr"], **avg}
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()), flush=True)
+        if step % opt["ckpt_every"] == 0:
+            save(last)
+        if step % opt["val_every"] == 0 or step == opt["total_steps"]:
+            res = validate(ema, val_items)
+            log.write(json.dumps({"step": step, "val": res}) + "\n")
+            log.flush()
+            print(f"val step {step}: psnr {res['mean']['psnr']:.2f} (input {res['mean']['in_psnr']:.2f}) "
+                  f"ssim {res['mean']['ssim']:.3f}", flush=True)
+            if res["mean"]["psnr"] > best:
+                best = res["mean"]["psnr"]
+                save(run_dir / "best.pt")
+            save(last)
+            t_last = time.time()  # validation time does not count against the training budget
+    save(last)
+    print(f"done at step {step} ({elapsed / 60:.1f} min)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Train F2D-Net on synthetic composite weather")
+    ap.add_argument("--options", type=Path, required=True)
+    ap.add_argument("--photos", type=Path, default=Path("scripts/data/photos"))
+    ap.add_argument("--runs", type=Path, default=Path("scripts/runs"))
+    ap.add_argument("--set", action="append", default=[], help="override an option: key=json_value")
+    args = ap.parse_args(argv)
+    opt = json.loads(args.options.read_text())
+    for kv in args.set:
+        key, val = kv.split("=", 1)
+        if key not in opt:
+            ap.error(f"--set {key}: unknown option; known: {', '.join(opt)}")
+        opt[key] = json.loads(val)
+    train(opt, args.photos, args.runs / opt["name"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
