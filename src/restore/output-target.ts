@@ -36,7 +36,8 @@ export async function checkWritableDir(dir: string, forOutput: string): Promise<
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (cause) {
-    throw new OutputError('ERR_OUTPUT_UNWRITABLE', `cannot write the output "${forOutput}": directory "${dir}" is not writable`, {
+    const why = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new OutputError('ERR_OUTPUT_UNWRITABLE', `cannot write the output "${forOutput}": directory "${dir}" cannot be created or written (${why})`, {
       hint: 'choose an output in a directory you can write to',
       cause,
     });
