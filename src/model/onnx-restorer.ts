@@ -23,6 +23,12 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
+/**
+ * Internal handle on the worker thread, for lifecycle tests that need to kill
+ * it the way a native crash would. Not exported from the package entry.
+ */
+export const kWorker: unique symbol = Symbol('OnnxRestorer.worker');
+
 /** How long close() waits for the worker to release its sessions before terminating it. */
 const CLOSE_GRACE_MS = 5000;
 
@@ -71,6 +77,11 @@ export class OnnxRestorer implements FrameRestorer {
     worker.on('message', (reply: Reply) => this.onReply(reply));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`the model worker exited with code ${code}`)));
+  }
+
+  /** @internal the worker thread (see {@link kWorker}). */
+  get [kWorker](): Worker {
+    return this.worker;
   }
 
   /**
@@ -254,15 +265,21 @@ function validateOptions(o: RestorerOptions): void {
 function toWire(frame: RgbFrame): { wire: WireFrame; transfer: ArrayBuffer[]; copied: number } {
   const { data, width, height } = frame;
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-  if (whole) return { wire: { width, height, buffer: data.buffer, byteOffset: 0 }, transfer: [data.buffer], copied: 0 };
+  if (whole) {
+    return { wire: { width, height, buffer: data.buffer, byteOffset: 0, byteLength: data.byteLength }, transfer: [data.buffer], copied: 0 };
+  }
   // A view into a larger or shared buffer (Node's Buffer pool, a native frame): copy just the pixels.
   const t0 = performance.now();
   const copy = data.slice();
-  return { wire: { width, height, buffer: copy.buffer, byteOffset: 0 }, transfer: [copy.buffer], copied: performance.now() - t0 };
+  return {
+    wire: { width, height, buffer: copy.buffer, byteOffset: 0, byteLength: copy.byteLength },
+    transfer: [copy.buffer],
+    copied: performance.now() - t0,
+  };
 }
 
 function fromWire(w: WireFrame): RgbFrame {
-  return { width: w.width, height: w.height, data: new Uint8Array(w.buffer, w.byteOffset, w.width * w.height * 3) };
+  return { width: w.width, height: w.height, data: new Uint8Array(w.buffer, w.byteOffset, w.byteLength) };
 }
 
 function workerExitError(when: string, cause: Error): F2dError {

@@ -12,6 +12,8 @@ export interface WireFrame {
   readonly height: number;
   readonly buffer: ArrayBuffer;
   readonly byteOffset: number;
+  /** Bytes of pixels; checked against `width * height * 3` by the engine, not trusted. */
+  readonly byteLength: number;
 }
 
 /** Main thread → worker. */

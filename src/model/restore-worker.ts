@@ -12,16 +12,16 @@ const port = parentPort;
 if (port === null) throw new Error('restore-worker.ts must run in a worker thread (OnnxRestorer starts it)');
 
 function view(f: WireFrame): RgbFrame {
-  return { width: f.width, height: f.height, data: new Uint8Array(f.buffer, f.byteOffset, f.width * f.height * 3) };
+  return { width: f.width, height: f.height, data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
 }
 
 /** A buffer we may transfer: ours alone, not shared. External (native-owned) buffers get copied. */
 function owned(data: Uint8Array, width: number, height: number): WireFrame {
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
-    return { width, height, buffer: data.buffer, byteOffset: 0 };
+    return { width, height, buffer: data.buffer, byteOffset: 0, byteLength: data.byteLength };
   }
   const copy = data.slice();
-  return { width, height, buffer: copy.buffer, byteOffset: 0 };
+  return { width, height, buffer: copy.buffer, byteOffset: 0, byteLength: copy.byteLength };
 }
 
 function send(reply: Reply, transfer: ArrayBuffer[]): void {
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
 
   let queue = Promise.resolve();
   port!.on('message', (req: Request) => {
+    // handle() reports its own errors per request; anything escaping it is a bug worth crashing on.
     queue = queue.then(() => handle(engine, req));
   });
 }
@@ -67,8 +68,8 @@ async function handle(engine: RestoreEngine, req: Request): Promise<void> {
     port!.close();
     return;
   }
-  const input = view(req.frame);
   try {
+    const input = view(req.frame);
     if (req.type === 'restore') {
       const r = await engine.restore(input, req.runParser);
       const frame = owned(r.data, input.width, input.height);
