@@ -16,6 +16,7 @@ import type {
   RestorerOptions,
   RgbFrame,
 } from './types.js';
+import { SceneCutDetector } from './scene-cut.js';
 import { siblingModule, startWorker } from './worker-url.js';
 
 interface Pending {
@@ -59,6 +60,7 @@ export class OnnxRestorer implements FrameRestorer {
   private readonly worker: Worker;
   private readonly pending: Map<number, Pending>;
   private readonly parserInterval: number;
+  private readonly sceneCuts: SceneCutDetector | undefined;
   private nextId = 1;
   private framesSinceParse = Number.POSITIVE_INFINITY;
   private lastSize = '';
@@ -74,6 +76,8 @@ export class OnnxRestorer implements FrameRestorer {
     this.sizeMultiple = ready.sizeMultiple;
     this.mapsScale = ready.mapsScale;
     this.parserInterval = options.parserInterval;
+    const threshold = options.sceneCutThreshold ?? 0;
+    this.sceneCuts = threshold > 0 ? new SceneCutDetector(threshold) : undefined;
     worker.on('message', (reply: Reply) => this.onReply(reply));
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => this.fail(new Error(`the model worker exited with code ${code}`)));
@@ -145,7 +149,10 @@ export class OnnxRestorer implements FrameRestorer {
   async restore(frame: RgbFrame, options: RestoreOptions = {}): Promise<RestoreResult> {
     this.assertOpen('restore');
     const size = `${frame.width}x${frame.height}`;
-    const runParser = options.reparse === true || size !== this.lastSize || this.framesSinceParse >= this.parserInterval;
+    // Read the frame for scene cuts before its buffer is transferred away.
+    const cut = this.sceneCuts?.update(frame) ?? false;
+    const runParser =
+      cut || options.reparse === true || size !== this.lastSize || this.framesSinceParse >= this.parserInterval;
     const t0 = performance.now();
     const { wire, transfer, copied } = toWire(frame);
     const reply = await this.request(
@@ -174,6 +181,7 @@ export class OnnxRestorer implements FrameRestorer {
    */
   async parse(frame: RgbFrame): Promise<ParseResult & { readonly input: RgbFrame }> {
     this.assertOpen('parse');
+    this.sceneCuts?.update(frame);
     const { wire, transfer } = toWire(frame);
     const reply = await this.request((id) => ({ type: 'parse', id, frame: wire }), transfer);
     if (reply.type !== 'parsed') throw unexpected(reply);
@@ -260,6 +268,8 @@ function validateOptions(o: RestorerOptions): void {
   if (!Number.isInteger(tile) || tile < 0) bad('tileSize', tile, 'an integer >= 0 (0 = no tiling)');
   if (!Number.isInteger(overlap) || overlap < 0) bad('tileOverlap', overlap, 'an integer >= 0');
   if (tile > 0 && tile <= 2 * overlap) bad('tileSize', tile, `more than 2 * tileOverlap (${2 * overlap}) plus the model's size multiple`);
+  const cut = o.sceneCutThreshold ?? 0;
+  if (!(cut >= 0 && cut <= 100)) bad('sceneCutThreshold', cut, 'a percentage in [0, 100] (0 = off)');
 }
 
 function toWire(frame: RgbFrame): { wire: WireFrame; transfer: ArrayBuffer[]; copied: number } {

@@ -95,6 +95,12 @@ export interface RestorerOptions {
   readonly tileSize?: number;
   /** Pixels of context discarded at each inner tile edge (vs-mlrt style, no blending). */
   readonly tileOverlap?: number;
+  /**
+   * Also run the parser when a frame differs from the previous one by more than this
+   * mean absolute difference, in percent of full scale (FFmpeg scdet's measure; 10 is
+   * its default). 0 or absent = only `parserInterval`, `reparse` and size changes.
+   */
+  readonly sceneCutThreshold?: number;
   /** Called with warnings such as an execution-provider fallback to CPU. */
   readonly onWarning?: (message: string) => void;
 }

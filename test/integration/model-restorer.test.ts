@@ -153,6 +153,21 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
     }
   });
 
+  it('reparses on a scene cut when sceneCutThreshold is set', async () => {
+    const rc = await OnnxRestorer.create(options({ parserInterval: 1000, sceneCutThreshold: 10 }));
+    try {
+      const same = (): RgbFrame => frameOf(golden.width, golden.height, golden.input);
+      const inverted = golden.input.map((v) => 255 - v);
+      const ran: boolean[] = [];
+      for (const f of [same(), same(), frameOf(golden.width, golden.height, inverted), same()]) {
+        ran.push((await rc.restore(f)).parserRan ?? false);
+      }
+      assert.deepEqual(ran, [true, false, true, true]);
+    } finally {
+      await rc.close();
+    }
+  });
+
   it('restores in tiles with the whole-frame parser weights', async () => {
     const tiled = await OnnxRestorer.create(options({ tileSize: 32, tileOverlap: 8 }));
     try {
