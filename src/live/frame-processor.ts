@@ -1,3 +1,4 @@
+import { degradationLevel } from '../model/scene-cut.js';
 import type { FrameRestorer, RestoreResult } from '../model/types.js';
 import { nowMs } from './clock.js';
 import { ParserPlanner, type ParserPlannerOptions } from './parser-planner.js';
@@ -10,13 +11,6 @@ export interface FrameProcessorOptions extends ParserPlannerOptions {
    * clean: frames pass through unrestored until the next parse. 0 disables it.
    */
   readonly passThroughBelow: number;
-}
-
-/** The parser maps as the model runtime may return them: NCHW float32 in [0, 1], 4 channels. */
-interface RuntimeMaps {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Float32Array;
 }
 
 /**
@@ -41,6 +35,12 @@ export class FrameProcessor {
     this.#passBelow = options.passThroughBelow;
   }
 
+  /** Forgets the scene (after the source reconnects): the next frame is parsed. */
+  reset(): void {
+    this.#planner.reset();
+    this.#passing = false;
+  }
+
   /**
    * Processes one frame. The frame's pixels stay intact: the restorer gets a
    * copy, because it may transfer the buffer to its worker thread.
@@ -58,9 +58,9 @@ export class FrameProcessor {
     const restoreMs = nowMs() - startMs;
     if (result.weights !== undefined) this.#weights = result.weights;
     if (parse !== null) {
-      this.#passing = this.#passBelow > 0 && this.#weights !== null && Math.max(...this.#weights) < this.#passBelow;
+      this.#passing = this.#passBelow > 0 && this.#weights !== null && degradationLevel(this.#weights) < this.#passBelow;
     }
-    const maps = parse === null ? null : quantiseMaps(result);
+    const maps = quantiseMaps(result);
     return {
       source: frame,
       output: this.#passing ? frame : result.frame,
@@ -75,12 +75,11 @@ export class FrameProcessor {
 }
 
 /**
- * Reads the optional `maps` of a restore result (NCHW float32, 4 planes) and
- * quantises it to 8-bit planes for the viewer; `null` when the runtime
- * returned none.
+ * Quantises the parser maps of a restore result (planar float32, 4 planes in
+ * [0, 1]) to 8-bit planes for the viewer; `null` when the parser did not run.
  */
 export function quantiseMaps(result: RestoreResult): ParserMaps | null {
-  const maps = (result as RestoreResult & { readonly maps?: RuntimeMaps }).maps;
+  const maps = result.maps;
   if (maps === undefined) return null;
   const plane = maps.width * maps.height;
   if (maps.data.length < plane * 4) return null;

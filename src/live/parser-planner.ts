@@ -1,11 +1,16 @@
+import type { RgbFrame } from '../model/types.js';
+import { SceneCutDetector } from '../model/scene-cut.js';
 import type { ParseReason } from './types.js';
-import { lumaSignature, signatureDistance, type LumaSignature } from './scene-cut.js';
 
 /** Settings of {@link ParserPlanner}. */
 export interface ParserPlannerOptions {
   /** Run the parser on every N-th processed frame (1 = every frame). */
   readonly interval: number;
-  /** Signature distance (0..1) above which a frame counts as a scene cut; 1 or more disables cut detection. */
+  /**
+   * Also run it when a frame differs from the previous processed one by more than
+   * this mean absolute luma difference, in percent of full scale (FFmpeg scdet's
+   * measure); 0 disables scene-cut detection.
+   */
   readonly sceneCutThreshold: number;
 }
 
@@ -16,20 +21,22 @@ export interface ParserPlannerOptions {
  * scene).
  *
  * Frames count as they are processed, not as they arrive, so dropped frames
- * do not shorten the reuse period.
+ * do not shorten the reuse period. Lives on the live side (not inside the
+ * restorer) because frames passed through unrestored never reach the model,
+ * yet a cut among them must still wake the parser.
  */
 export class ParserPlanner {
   readonly #interval: number;
-  readonly #cutThreshold: number;
+  readonly #cuts: SceneCutDetector | null;
   #sinceParse = 0;
-  #previous: LumaSignature | null = null;
+  #first = true;
 
   constructor(options: ParserPlannerOptions) {
     if (!Number.isInteger(options.interval) || options.interval < 1) {
       throw new RangeError(`parser interval must be an integer >= 1, got ${options.interval}`);
     }
     this.#interval = options.interval;
-    this.#cutThreshold = options.sceneCutThreshold;
+    this.#cuts = options.sceneCutThreshold > 0 ? new SceneCutDetector(options.sceneCutThreshold) : null;
   }
 
   /**
@@ -37,21 +44,21 @@ export class ParserPlanner {
    *
    * @returns why the parser runs on this frame, or `null` to reuse its outputs.
    */
-  next(frame: { readonly data: Uint8Array; readonly width: number; readonly height: number }): ParseReason {
-    const detectCuts = this.#cutThreshold < 1;
-    const signature = detectCuts ? lumaSignature(frame.data, frame.width, frame.height) : null;
-    const previous = this.#previous;
-    this.#previous = signature;
+  next(frame: RgbFrame): ParseReason {
+    const cut = this.#cuts?.update(frame) ?? false;
     let reason: ParseReason = null;
-    if (previous === null && this.#sinceParse === 0) reason = 'first';
-    else if (signature !== null && previous !== null && signatureDistance(signature, previous) > this.#cutThreshold) {
-      reason = 'scene-cut';
-    } else if (this.#sinceParse >= this.#interval) reason = 'interval';
-    if (reason === null) {
-      this.#sinceParse += 1;
-    } else {
-      this.#sinceParse = 1;
-    }
+    if (this.#first) reason = 'first';
+    else if (cut) reason = 'scene-cut';
+    else if (this.#sinceParse >= this.#interval) reason = 'interval';
+    this.#first = false;
+    this.#sinceParse = reason === null ? this.#sinceParse + 1 : 1;
     return reason;
+  }
+
+  /** Starts over, as for a new stream (after a source reconnects). */
+  reset(): void {
+    this.#first = true;
+    this.#sinceParse = 0;
+    this.#cuts?.reset();
   }
 }
