@@ -95,11 +95,11 @@ export class RestoreEngine {
     try {
       const p = await openSession(loaded.files.parser, settings);
       opened.push(p.session);
-      checkSessionIo('parser', loaded.manifest, loaded.files.parser, p.session);
+      checkSessionIo('parser', loaded.manifest.io.parser, loaded.files.parser, p.session);
       // If the requested provider failed for the parser, do not pay (and warn about) the same failure twice.
       const r = await openSession(loaded.files.restorer, { ...settings, provider: p.provider });
       opened.push(r.session);
-      checkSessionIo('restorer', loaded.manifest, loaded.files.restorer, r.session);
+      checkSessionIo('restorer', loaded.manifest.io.restorer, loaded.files.restorer, r.session);
       return new RestoreEngine(loaded, p.session, r.session, r.provider, [...p.warnings, ...r.warnings], options);
     } catch (err) {
       await Promise.all(opened.map((s) => s.release()));

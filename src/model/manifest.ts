@@ -103,14 +103,18 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Parses a manifest object; throws `ERR_MODEL_MANIFEST_INVALID` naming every bad key.
+ * Parses a restorer manifest object; throws `ERR_MODEL_MANIFEST_INVALID` naming every bad key.
  *
  * @param raw - the parsed JSON.
  * @param where - the file it came from, for the message.
  * @throws {F2dError} ERR_MODEL_MANIFEST_INVALID
  */
 export function parseManifest(raw: unknown, where: string): Manifest {
-  const result = manifestSchema.safeParse(raw);
+  return parseWith(manifestSchema, raw, where);
+}
+
+function parseWith<S extends z.ZodTypeAny>(schema: S, raw: unknown, where: string): z.infer<S> {
+  const result = schema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues
       .map((i) => `  ${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
@@ -119,20 +123,11 @@ export function parseManifest(raw: unknown, where: string): Manifest {
       hint: 'regenerate the model with the export script (scripts/), or fix the keys listed above; the format is in models/README.md',
     });
   }
-  return result.data;
+  return result.data as z.infer<S>;
 }
 
-/**
- * Reads `<dir>/manifest.json`, validates it, and checks the sha256 of every
- * file it lists.
- *
- * @param dir - the model directory (relative paths resolve against the cwd).
- * @returns the manifest and the absolute paths of its ONNX files.
- * @throws {F2dError} ERR_MODEL_NOT_FOUND, ERR_MODEL_MANIFEST_INVALID, ERR_MODEL_FILE_MISSING, ERR_MODEL_SHA_MISMATCH
- * @example
- * const { manifest, files } = await loadManifest('models/f2d-lite');
- */
-export async function loadManifest(dir: string): Promise<LoadedManifest> {
+/** Reads and JSON-parses `<dir>/manifest.json`. */
+async function readManifestJson(dir: string): Promise<{ absDir: string; manifestPath: string; raw: unknown }> {
   const absDir = path.resolve(dir);
   const manifestPath = path.join(absDir, 'manifest.json');
   let text: string;
@@ -144,16 +139,29 @@ export async function loadManifest(dir: string): Promise<LoadedManifest> {
       cause,
     });
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return { absDir, manifestPath, raw: JSON.parse(text) as unknown };
   } catch (cause) {
     throw new F2dError('ERR_MODEL_MANIFEST_INVALID', 'model', `model manifest ${manifestPath} is not valid JSON`, {
       hint: 'regenerate it with the export script (scripts/)',
       cause,
     });
   }
-  const manifest = parseManifest(raw, manifestPath);
+}
+
+/**
+ * Reads `<dir>/manifest.json` of an F2D-Net restorer, validates it, and
+ * checks the sha256 of every file it lists.
+ *
+ * @param dir - the model directory (relative paths resolve against the cwd).
+ * @returns the manifest and the absolute paths of its ONNX files.
+ * @throws {F2dError} ERR_MODEL_NOT_FOUND, ERR_MODEL_MANIFEST_INVALID, ERR_MODEL_FILE_MISSING, ERR_MODEL_SHA_MISMATCH
+ * @example
+ * const { manifest, files } = await loadManifest('models/f2d-lite');
+ */
+export async function loadManifest(dir: string): Promise<LoadedManifest> {
+  const { absDir, manifestPath, raw } = await readManifestJson(dir);
+  const manifest = parseWith(manifestSchema, raw, manifestPath);
   const files = {
     parser: path.join(absDir, manifest.files.parser.path),
     restorer: path.join(absDir, manifest.files.restorer.path),
@@ -162,6 +170,64 @@ export async function loadManifest(dir: string): Promise<LoadedManifest> {
     (['parser', 'restorer'] as const).map((g) => verifySha256(files[g], manifest.files[g].sha256, manifestPath)),
   );
   return { manifest, dir: absDir, files };
+}
+
+/** The names the synthesis runtime feeds and fetches. */
+export const SYNTH_IO = { inputs: ['image', 'flags', 'params', 'noise'], outputs: ['degraded'] } as const;
+
+/** Schema of the weather-synthesis manifest (`models/synth/manifest.json`, kind `f2d-synth`). */
+export const synthManifestSchema = z
+  .object({
+    format: z.literal('f2d-model/1'),
+    name: z.string().min(1),
+    kind: z.literal('f2d-synth'),
+    factors: z.tuple([z.literal('low'), z.literal('haze'), z.literal('rain'), z.literal('snow')]),
+    configurations: z.record(z.tuple([z.number(), z.number(), z.number(), z.number()])),
+    tiers: z.record(z.array(z.string())).optional(),
+    nParams: z.number().int().positive(),
+    nNoise: z.number().int().positive(),
+    files: z.object({ degrade: fileSchema }),
+    io: z.object({ degrade: graphIoSchema }),
+    golden: z
+      .object({ dir: z.string().min(1), width: z.number().int().positive(), height: z.number().int().positive() })
+      .optional(),
+  })
+  .passthrough()
+  .superRefine((m, ctx) => {
+    const declared = { inputs: m.io.degrade.inputs.map((v) => v.name), outputs: m.io.degrade.outputs.map((v) => v.name) };
+    for (const dir of ['inputs', 'outputs'] as const) {
+      const expected: readonly string[] = SYNTH_IO[dir];
+      if (!sameNames(declared[dir], expected)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['io', 'degrade', dir],
+          message: `the runtime needs degrade ${dir} [${expected.join(', ')}], the manifest declares [${declared[dir].join(', ')}]`,
+        });
+      }
+    }
+    for (const tier of Object.values(m.tiers ?? {})) {
+      for (const name of tier) {
+        if (!(name in m.configurations)) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['tiers'], message: `tier lists '${name}', which is not in configurations` });
+        }
+      }
+    }
+  });
+
+/** A parsed synthesis manifest. */
+export type SynthManifest = z.infer<typeof synthManifestSchema>;
+
+/**
+ * Reads and checks `<dir>/manifest.json` of the weather-synthesis graph.
+ *
+ * @throws {F2dError} as {@link loadManifest}.
+ */
+export async function loadSynthManifest(dir: string): Promise<{ manifest: SynthManifest; dir: string; file: string }> {
+  const { absDir, manifestPath, raw } = await readManifestJson(dir);
+  const manifest = parseWith(synthManifestSchema, raw, manifestPath);
+  const file = path.join(absDir, manifest.files.degrade.path);
+  await verifySha256(file, manifest.files.degrade.sha256, manifestPath);
+  return { manifest, dir: absDir, file };
 }
 
 /**
@@ -194,15 +260,16 @@ export async function verifySha256(file: string, expected: string, manifestPath:
  * Checks the manifest's declared input/output names of one graph against the
  * names an opened session reports, naming both lists on a mismatch.
  *
+ * @param graph - the graph's name in messages (`parser`, `restorer`, `degrade`).
+ * @param io - the manifest's `io.<graph>` entry.
  * @throws {F2dError} ERR_MODEL_IO_MISMATCH
  */
 export function checkSessionIo(
-  graph: GraphName,
-  manifest: Manifest,
+  graph: string,
+  io: z.infer<typeof graphIoSchema>,
   file: string,
   session: { readonly inputNames: readonly string[]; readonly outputNames: readonly string[] },
 ): void {
-  const io = manifest.io[graph];
   const declaredIn = io.inputs.map((v) => v.name);
   const declaredOut = io.outputs.map((v) => v.name);
   if (sameNames(declaredIn, session.inputNames) && sameNames(declaredOut, session.outputNames)) return;

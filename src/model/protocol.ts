@@ -4,6 +4,7 @@
  */
 import { F2dError, type ErrorCategory } from '../errors.js';
 import type { EngineOptions } from './engine.js';
+import type { SynthEngineOptions } from './synth-engine.js';
 import type { ExecutionProvider, ParserMaps } from './types.js';
 
 /** A frame as it crosses the thread boundary. */
@@ -20,6 +21,15 @@ export interface WireFrame {
 export type Request =
   | { readonly type: 'restore'; readonly id: number; readonly frame: WireFrame; readonly runParser: boolean }
   | { readonly type: 'parse'; readonly id: number; readonly frame: WireFrame }
+  | {
+      readonly type: 'degrade';
+      readonly id: number;
+      readonly frame: WireFrame;
+      readonly flags: readonly number[];
+      readonly params: Float32Array | undefined;
+      readonly noise: Float32Array | undefined;
+      readonly seed: number;
+    }
   | { readonly type: 'close'; readonly id: number };
 
 /** An error flattened for postMessage (class identity does not survive structured clone). */
@@ -38,9 +48,7 @@ export type Reply =
       readonly type: 'ready';
       readonly provider: ExecutionProvider;
       readonly warnings: readonly string[];
-      readonly modelName: string;
-      readonly sizeMultiple: number;
-      readonly mapsScale: number;
+      readonly model: ReadyModel;
     }
   | { readonly type: 'init-error'; readonly error: WireError }
   | {
@@ -61,11 +69,28 @@ export type Reply =
       readonly weights: readonly number[];
       readonly timings: Record<string, number>;
     }
+  | {
+      readonly type: 'degraded';
+      readonly id: number;
+      readonly frame: WireFrame;
+      readonly input: WireFrame;
+      readonly timings: Record<string, number>;
+    }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError; readonly input: WireFrame | undefined }
   | { readonly type: 'closed'; readonly id: number };
 
-/** `workerData` of the model worker. */
-export type WorkerInit = EngineOptions;
+/** What the worker loaded, as the main thread needs to know it. */
+export type ReadyModel =
+  | { readonly kind: 'restorer'; readonly name: string; readonly sizeMultiple: number; readonly mapsScale: number }
+  | {
+      readonly kind: 'synth';
+      readonly name: string;
+      readonly configurations: Readonly<Record<string, readonly number[]>>;
+      readonly tiers: Readonly<Record<string, readonly string[]>>;
+    };
+
+/** `workerData` of the model worker: which engine to host and its settings. */
+export type WorkerInit = ({ readonly kind: 'restorer' } & EngineOptions) | ({ readonly kind: 'synth' } & SynthEngineOptions);
 
 /** Flattens any thrown value into a {@link WireError}. */
 export function toWireError(err: unknown): WireError {

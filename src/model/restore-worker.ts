@@ -1,21 +1,25 @@
 /**
- * Worker-thread entry: hosts a {@link RestoreEngine} so onnxruntime's
- * blocking `run()` never stalls the main event loop. Requests are handled
- * strictly one after another, in arrival order.
+ * Worker-thread entry: hosts a {@link RestoreEngine} or a {@link SynthEngine}
+ * so onnxruntime's blocking `run()` never stalls the main event loop.
+ * Requests are handled strictly one after another, in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { F2dError } from '../errors.js';
 import { RestoreEngine } from './engine.js';
-import { toWireError, type Reply, type Request, type WireFrame, type WorkerInit } from './protocol.js';
+import { toWireError, type ReadyModel, type Reply, type Request, type WireFrame, type WorkerInit } from './protocol.js';
+import { SynthEngine } from './synth-engine.js';
 import type { ParserMaps, RgbFrame } from './types.js';
 
 const port = parentPort;
 if (port === null) throw new Error('restore-worker.ts must run in a worker thread (OnnxRestorer starts it)');
 
+type Engine = { readonly kind: 'restorer'; readonly engine: RestoreEngine } | { readonly kind: 'synth'; readonly engine: SynthEngine };
+
 function view(f: WireFrame): RgbFrame {
   return { width: f.width, height: f.height, data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
 }
 
-/** A buffer we may transfer: ours alone, not shared. External (native-owned) buffers get copied. */
+/** A buffer we may transfer: ours alone, not shared. Views into larger buffers get copied. */
 function owned(data: Uint8Array, width: number, height: number): WireFrame {
   if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer) {
     return { width, height, buffer: data.buffer, byteOffset: 0, byteLength: data.byteLength };
@@ -25,8 +29,9 @@ function owned(data: Uint8Array, width: number, height: number): WireFrame {
 }
 
 function send(reply: Reply, transfer: ArrayBuffer[]): void {
+  const unique = transfer.filter((b, i) => transfer.indexOf(b) === i);
   try {
-    port!.postMessage(reply, transfer);
+    port!.postMessage(reply, unique);
   } catch {
     // onnxruntime's output buffers are external (they own an OrtValue) and may refuse transfer: copy those.
     port!.postMessage(structuredClone(reply), []);
@@ -37,21 +42,37 @@ function mapsTransfer(maps: ParserMaps | undefined): ArrayBuffer[] {
   return maps !== undefined && maps.data.buffer instanceof ArrayBuffer ? [maps.data.buffer] : [];
 }
 
+async function load(init: WorkerInit): Promise<{ engine: Engine; model: ReadyModel }> {
+  if (init.kind === 'synth') {
+    const engine = await SynthEngine.create(init);
+    const m = engine.manifest;
+    return {
+      engine: { kind: 'synth', engine },
+      model: { kind: 'synth', name: m.name, configurations: m.configurations, tiers: m.tiers ?? {} },
+    };
+  }
+  const engine = await RestoreEngine.create(init);
+  const m = engine.manifest;
+  return {
+    engine: { kind: 'restorer', engine },
+    model: { kind: 'restorer', name: m.name, sizeMultiple: m.sizeMultiple, mapsScale: m.mapsScale },
+  };
+}
+
 async function main(): Promise<void> {
-  let engine: RestoreEngine;
+  let loaded: Awaited<ReturnType<typeof load>>;
   try {
-    engine = await RestoreEngine.create(workerData as WorkerInit);
+    loaded = await load(workerData as WorkerInit);
   } catch (err) {
     port!.postMessage({ type: 'init-error', error: toWireError(err) } satisfies Reply);
     return;
   }
+  const { engine } = loaded;
   port!.postMessage({
     type: 'ready',
-    provider: engine.provider,
-    warnings: engine.warnings,
-    modelName: engine.manifest.name,
-    sizeMultiple: engine.manifest.sizeMultiple,
-    mapsScale: engine.manifest.mapsScale,
+    provider: engine.engine.provider,
+    warnings: engine.engine.warnings,
+    model: loaded.model,
   } satisfies Reply);
 
   let queue = Promise.resolve();
@@ -61,19 +82,30 @@ async function main(): Promise<void> {
   });
 }
 
-async function handle(engine: RestoreEngine, req: Request): Promise<void> {
+function wrongEngine(req: Request, kind: string): F2dError {
+  return new F2dError('ERR_MODEL_INTERNAL', 'internal', `a '${req.type}' request reached a worker hosting a ${kind} model`);
+}
+
+async function handle(e: Engine, req: Request): Promise<void> {
   if (req.type === 'close') {
-    await engine.close();
+    await e.engine.close();
     port!.postMessage({ type: 'closed', id: req.id } satisfies Reply);
     port!.close();
     return;
   }
   try {
     const input = view(req.frame);
-    if (req.type === 'restore') {
-      const r = await engine.restore(input, req.runParser);
+    if (req.type === 'degrade') {
+      if (e.kind !== 'synth') throw wrongEngine(req, e.kind);
+      const r = await e.engine.degrade(input, req);
       const frame = owned(r.data, input.width, input.height);
-      const transfer = [frame.buffer, req.frame.buffer, ...mapsTransfer(r.maps)];
+      send({ type: 'degraded', id: req.id, frame, input: req.frame, timings: r.timings }, [frame.buffer, req.frame.buffer]);
+      return;
+    }
+    if (e.kind !== 'restorer') throw wrongEngine(req, e.kind);
+    if (req.type === 'restore') {
+      const r = await e.engine.restore(input, req.runParser);
+      const frame = owned(r.data, input.width, input.height);
       send(
         {
           type: 'restored',
@@ -85,10 +117,10 @@ async function handle(engine: RestoreEngine, req: Request): Promise<void> {
           weights: r.weights,
           timings: r.timings,
         },
-        transfer.filter((b, i) => transfer.indexOf(b) === i),
+        [frame.buffer, req.frame.buffer, ...mapsTransfer(r.maps)],
       );
     } else {
-      const r = await engine.parse(input);
+      const r = await e.engine.parse(input);
       send(
         { type: 'parsed', id: req.id, input: req.frame, maps: r.maps, weights: r.weights, timings: r.timings },
         [req.frame.buffer, ...mapsTransfer(r.maps)],

@@ -266,7 +266,7 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
       const r = await OnnxRestorer.create(options());
       const inflight = r.restore(frameOf(golden.width, golden.height, golden.input));
       await r[kWorker].terminate();
-      await assert.rejects(inflight, expectCode('ERR_MODEL_WORKER_EXIT', /the model worker stopped while restoring/));
+      await assert.rejects(inflight, expectCode('ERR_MODEL_WORKER_EXIT', /the model worker stopped while running the restorer/));
       await assert.rejects(r.restore(frameOf(golden.width, golden.height, golden.input)), expectCode('ERR_MODEL_WORKER_EXIT'));
       await r.close();
       await r.close();

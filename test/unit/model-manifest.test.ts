@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkSessionIo, loadManifest, parseManifest, type Manifest } from '../../src/model/manifest.js';
+import { checkSessionIo, loadManifest, loadSynthManifest, parseManifest, type Manifest } from '../../src/model/manifest.js';
 import { F2dError } from '../../src/errors.js';
 
 const TMP = path.join('test', '.tmp', 'model-manifest');
@@ -105,12 +105,44 @@ describe('model/manifest', () => {
       validManifest({ parser: { path: 'p.onnx', sha256: 'a'.repeat(64) }, restorer: { path: 'r.onnx', sha256: 'b'.repeat(64) } }),
       'm.json',
     ) as Manifest;
-    assert.doesNotThrow(() => checkSessionIo('parser', m, 'p.onnx', { inputNames: ['image'], outputNames: ['weights', 'maps'] }));
+    assert.doesNotThrow(() => checkSessionIo('parser', m.io.parser, 'p.onnx', { inputNames: ['image'], outputNames: ['weights', 'maps'] }));
     assert.throws(
-      () => checkSessionIo('restorer', m, 'r.onnx', { inputNames: ['input', 'maps'], outputNames: ['restored'] }),
+      () => checkSessionIo('restorer', m.io.restorer, 'r.onnx', { inputNames: ['input', 'maps'], outputNames: ['restored'] }),
       rejectsWith(
         'ERR_MODEL_IO_MISMATCH',
         /restorer graph r\.onnx .*manifest inputs \[image, maps, weights\], session inputs \[input, maps\]; manifest outputs \[restored\], session outputs \[restored\]/,
+      ),
+    );
+  });
+
+  it('checks the synthesis manifest: io names and tiers that name known configurations', async () => {
+    const dir = path.join(TMP, 'synth');
+    await mkdir(dir, { recursive: true });
+    const bytes = new TextEncoder().encode('degrade bytes');
+    await writeFile(path.join(dir, 'degrade.onnx'), bytes);
+    const m = {
+      format: 'f2d-model/1',
+      name: 'synth',
+      kind: 'f2d-synth',
+      factors: ['low', 'haze', 'rain', 'snow'],
+      configurations: { rain: [0, 0, 1, 0] },
+      tiers: { single: ['rain', 'fog'] },
+      nParams: 16,
+      nNoise: 8,
+      files: { degrade: { path: 'degrade.onnx', sha256: sha(bytes) } },
+      io: {
+        degrade: {
+          inputs: [io('image', 'uint8', [1, 'H', 'W', 3]), io('flags', 'float32', [4])],
+          outputs: [io('degraded', 'uint8', [1, 'H', 'W', 3])],
+        },
+      },
+    };
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(m));
+    await assert.rejects(
+      loadSynthManifest(dir),
+      rejectsWith(
+        'ERR_MODEL_MANIFEST_INVALID',
+        /io\.degrade\.inputs: the runtime needs degrade inputs \[image, flags, params, noise\], the manifest declares \[image, flags\][\s\S]*tier lists 'fog', which is not in configurations/,
       ),
     );
   });
