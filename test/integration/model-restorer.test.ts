@@ -204,6 +204,19 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
     }
   });
 
+  it("falls back to cpu with a clear warning when 'webgpu' finds no adapter", async function () {
+    const warnings: string[] = [];
+    const r = await OnnxRestorer.create(options({ provider: 'webgpu', onWarning: (w) => warnings.push(w) }));
+    try {
+      if (r.provider === 'webgpu') this.skip(); // a Vulkan adapter is present: nothing to fall back from
+      assert.equal(r.provider, 'cpu');
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /execution provider 'webgpu' failed to load .*falling back to 'cpu'.*Vulkan adapter/);
+    } finally {
+      await r.close();
+    }
+  });
+
   describe('loading errors', () => {
     it('reports a missing model directory from the worker as a typed error', async () => {
       await assert.rejects(
