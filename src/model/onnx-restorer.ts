@@ -117,12 +117,13 @@ export class OnnxRestorer implements FrameRestorer {
     const cut = this.sceneCuts?.update(frame) ?? false;
     const runParser =
       cut || options.reparse === true || size !== this.lastSize || this.framesSinceParse >= this.parserInterval;
+    // Decide at send time, so back-to-back calls (a pipelined caller) follow the interval too.
+    this.lastSize = size;
+    this.framesSinceParse = runParser ? 1 : this.framesSinceParse + 1;
     const t0 = performance.now();
     const { wire, transfer, copied } = toWire(frame);
     const reply = await this.client.request((id) => ({ type: 'restore', id, frame: wire, runParser }), transfer);
     if (reply.type !== 'restored') throw unexpectedReply(reply);
-    this.lastSize = size;
-    this.framesSinceParse = reply.parserRan ? 1 : this.framesSinceParse + 1;
     const inWorker = Object.values(reply.timings).reduce((a, b) => a + b, 0);
     const timings = {
       ...reply.timings,

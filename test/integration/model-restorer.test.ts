@@ -146,6 +146,12 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
       assert.equal(reused.maps, undefined);
       assert.ok(maxAbsDiff(reused.frame.data, golden.restored) <= U8_TOL, 'reused maps of the same frame give the same output');
       assert.equal((await r3.restore(f(), { reparse: true })).parserRan, true);
+      const pipelined = await Promise.all([r3.restore(f()), r3.restore(f()), r3.restore(f())]);
+      assert.deepEqual(
+        pipelined.map((r) => r.parserRan),
+        [false, false, true],
+        'calls sent back to back follow the interval too',
+      );
       const small = frameOf(16, 16, golden.input.subarray(0, 16 * 16 * 3));
       assert.equal((await r3.restore(small)).parserRan, true, 'a new frame size forces the parser');
     } finally {
