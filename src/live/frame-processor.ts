@@ -53,7 +53,8 @@ export class FrameProcessor {
     if (parse === null && this.#passing) {
       return { source: frame, output: frame, passThrough: true, parse, weights: this.#weights, maps: null, startMs, timings: {} };
     }
-    const copy = { width: frame.width, height: frame.height, data: frame.data.slice() };
+    // A real copy: Buffer#slice() would share memory, and the restorer may transfer (detach) it.
+    const copy = { width: frame.width, height: frame.height, data: new Uint8Array(frame.data) };
     const result = await this.#restorer.restore(copy, { reparse: parse !== null });
     const restoreMs = nowMs() - startMs;
     if (result.weights !== undefined) this.#weights = result.weights;
