@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { F2dError } from '../errors.js';
 import type { FlagValue } from '../config/load.js';
 
-export const COMMANDS = ['restore', 'start'] as const;
+export const COMMANDS = ['restore', 'start', 'serve'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Flags that set one config key each (`--crf 18` = `--set encode.crf=18`). */
@@ -22,6 +22,12 @@ const CONFIG_FLAGS: Readonly<Record<string, string>> = {
   overwrite: 'output.overwrite',
   progress: 'log.progress',
   'log-level': 'log.level',
+  source: 'serve.source',
+  host: 'serve.host',
+  port: 'serve.port',
+  token: 'serve.token',
+  loop: 'serve.loop',
+  record: 'serve.record.dir',
 };
 
 const OPTIONS = {
@@ -38,6 +44,13 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
   progress: { type: 'string' },
   'log-level': { type: 'string' },
+  source: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  token: { type: 'string' },
+  loop: { type: 'boolean' },
+  record: { type: 'string' },
+  pipeline: { type: 'string' },
   set: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
@@ -52,6 +65,8 @@ export interface ParsedArgs {
   readonly positionals: readonly string[];
   readonly output: string | undefined;
   readonly configFile: string | undefined;
+  /** `--pipeline <name|file>` (pipelines/*.json). */
+  readonly pipeline: string | undefined;
   readonly flags: readonly FlagValue[];
   readonly json: boolean;
   readonly verbose: boolean;
@@ -64,6 +79,7 @@ export interface ParsedArgs {
 export const USAGE = `usage:
   f2d restore <input> [-o <output>] [options]   restore a video, an image, or a directory of images
   f2d start [options]                           restore the bundled sample clip and print where it went
+  f2d serve [--source <uri>] [options]          restore a live source and stream it to a browser viewer
   f2d --print-config [options]                  show the effective configuration
 
 input/output:
@@ -81,6 +97,13 @@ settings (each is a config key; see config/default.json):
   --progress <mode>       auto | bar | lines | off                  (log.progress)
   --set <key>=<value>     any config key, e.g. --set model.tileSize=512
   --config <file>         JSON config file; order: defaults < file < F2D_* env vars < flags
+live (f2d serve):
+  --source <uri>          rtsp://… | /dev/videoN | http(s)://… (HLS) | file | demo   (serve.source)
+  --host <addr>  --port <n>   where the viewer is served, default 127.0.0.1:8080   (serve.host, serve.port)
+  --token <secret>        viewers must open the URL with ?token=<secret>           (serve.token)
+  --loop                  play a file source again when it ends                    (serve.loop)
+  --record <dir>          also record the restored stream as segmented MP4         (serve.record.dir)
+  --pipeline <name|file>  settings from pipelines/<name>.json, e.g. dashcam-live
 output and diagnostics:
   --json                  print a JSON summary (frames, seconds, fps, per-stage ms) on stdout
   -v, --verbose           debug logs and stack traces      -q, --quiet   warnings and errors only
@@ -132,6 +155,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     positionals: rest,
     output: values.output,
     configFile: values.config,
+    pipeline: values.pipeline,
     flags,
     json: values.json ?? false,
     verbose: values.verbose ?? false,

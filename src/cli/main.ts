@@ -14,6 +14,7 @@ import { setFfmpegLogLevel } from '../media/index.js';
 import type { RunSummary } from '../restore/index.js';
 import { parseCliArgs, USAGE, type ParsedArgs } from './args.js';
 import { restoreCommand, type CommandContext } from './commands/restore.js';
+import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { createProgressView, type ProgressView } from './progress.js';
 import { formatError, formatSummary, summaryJson } from './report.js';
@@ -42,6 +43,7 @@ export function exitCodeForSummary(summary: RunSummary): number {
 }
 
 async function runCommand(args: ParsedArgs, config: Config, io: MainIo, ctx: CommandContext): Promise<number> {
+  if (args.command === 'serve') return serveCommand(ctx, io.stdout);
   const summary =
     args.command === 'start' ? await startCommand(ctx) : await restoreCommand(args.positionals, args.output, ctx);
   for (const w of summary.warnings) ctx.log.warn(w);
@@ -76,7 +78,7 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       io.stdout.write(`f2d-stream ${version()}\n`);
       return 0;
     }
-    const { config, warnings } = loadConfig({ configFile: args.configFile, env: io.env, flags: args.flags, cwd: io.cwd });
+    const { config, warnings } = loadConfig({ configFile: args.configFile, pipeline: args.pipeline, env: io.env, flags: args.flags, cwd: io.cwd });
     const log = createLogger('cli', config.log.level, sink);
     for (const w of warnings) log.warn(w);
     if (args.printConfig) {

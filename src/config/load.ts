@@ -2,7 +2,7 @@
  * Builds the effective configuration: defaults < config file < env < CLI flags,
  * merged key by key, validated once against the schema and deep-frozen.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
@@ -30,6 +30,8 @@ export interface LoadConfigOptions {
   readonly defaultsPath?: string;
   /** `--config <file>`. */
   readonly configFile?: string;
+  /** `--pipeline <name|file>`: a pipelines/*.json layer between the config file and env. */
+  readonly pipeline?: string;
   /** Environment to read `F2D_*` variables from. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly flags?: readonly FlagValue[];
@@ -162,6 +164,27 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The bundled pipelines folder. */
+export const PIPELINES_DIR = resolve(PACKAGE_ROOT, 'pipelines');
+
+/**
+ * Finds a pipeline: a bundled name (`dashcam-live` → pipelines/dashcam-live.json)
+ * or a path to a JSON file.
+ *
+ * @throws {F2dError} ERR_CONFIG_PIPELINE_NOT_FOUND naming the bundled pipelines
+ */
+export function resolvePipeline(nameOrPath: string, cwd: string): string {
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const file = isPath ? resolve(cwd, nameOrPath) : resolve(PIPELINES_DIR, `${nameOrPath}.json`);
+  if (existsSync(file)) return file;
+  const bundled = existsSync(PIPELINES_DIR)
+    ? readdirSync(PIPELINES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5))
+    : [];
+  throw new F2dError('ERR_CONFIG_PIPELINE_NOT_FOUND', 'config', `pipeline "${nameOrPath}" not found (looked for ${file})`, {
+    hint: `bundled pipelines: ${bundled.join(', ') || 'none'}; or pass a path to a pipeline JSON file`,
+  });
+}
+
 /**
  * Loads, merges and validates the configuration.
  *
@@ -185,6 +208,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (options.configFile !== undefined) {
     const file = resolve(cwd, options.configFile);
     flatten(readJsonFile(file, 'config file'), `file ${file}`, dirname(file), flat);
+  }
+  if (options.pipeline !== undefined) {
+    const file = resolvePipeline(options.pipeline, cwd);
+    flatten(readJsonFile(file, 'pipeline file'), `pipeline ${file}`, dirname(file), flat);
   }
   readEnv(options.env ?? {}, cwd, flat, warnings);
   readFlags(options.flags ?? [], cwd, flat);

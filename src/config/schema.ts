@@ -88,6 +88,71 @@ export const startSchema = z
   })
   .strict();
 
+/** `f2d serve`: live restoration streamed to browser viewers (`src/live/`, `src/server/`). */
+export const serveSchema = z
+  .object({
+    /** rtsp://…, /dev/videoN, http(s)://… (HLS too), a file path, or `demo`. */
+    source: z.string().min(1),
+    /** Play files (and the demo) again from the start when they end. */
+    loop: z.boolean(),
+    /** 127.0.0.1 keeps the stream on this machine; 0.0.0.0 shares it on the network. */
+    host: z.string().min(1),
+    /** 0 picks a free port. */
+    port: z.number().int().min(0).max(65535),
+    /** Viewers must add `?token=…`; null for none (fine on 127.0.0.1). */
+    token: z.string().min(8).nullable(),
+    /** Processing size (even numbers); null keeps the source size. */
+    width: z.number().int().min(16).max(7680).multipleOf(2).nullable(),
+    height: z.number().int().min(16).max(4320).multipleOf(2).nullable(),
+    /** Run the parser every N processed frames and reuse its maps and weights in between. */
+    parserInterval: z.number().int().min(1),
+    /** Re-run the parser at a scene cut: mean luma change in percent (FFmpeg scdet's measure); 0 = off. */
+    sceneCutThreshold: z.number().min(0).max(100),
+    /** Pass frames through unrestored while the parser's strongest weight is below this; 0 = always restore. */
+    passThroughBelow: z.number().min(0).max(1),
+    reconnect: z
+      .object({
+        initialDelayMs: z.number().int().min(10),
+        maxDelayMs: z.number().int().min(10),
+      })
+      .strict(),
+    encoder: z
+      .object({
+        preset: z.enum(X264_PRESETS),
+        crf: z.number().int().min(0).max(51),
+        /** Longest time between key frames; viewers that join or lag also get one on request. */
+        keyIntervalSec: z.number().positive().max(60),
+        threads: z.number().int().min(1).max(16),
+      })
+      .strict(),
+    viewers: z
+      .object({
+        /** A viewer with more bytes queued than this skips to the next key frame. */
+        maxBufferedBytes: z.number().int().min(16384),
+        /** Minimum time between two key frames forced for joining or lagging viewers. */
+        keyRequestIntervalMs: z.number().int().min(0),
+        /** Invalid messages a viewer may send before being disconnected. */
+        maxBadMessages: z.number().int().min(1),
+      })
+      .strict(),
+    record: z
+      .object({
+        /** Folder for segmented MP4 recordings of the restored stream; null = no recording. */
+        dir: z.string().min(1).nullable(),
+        segmentSec: z.number().int().min(1).max(3600),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** Which pipeline file (pipelines/*.json) set the values, for --print-config and logs. */
+export const pipelineSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string(),
+  })
+  .strict();
+
 /** The whole configuration: one section per component. */
 export const configSchema = z
   .object({
@@ -97,6 +162,8 @@ export const configSchema = z
     output: outputSchema,
     log: logSchema,
     start: startSchema,
+    serve: serveSchema,
+    pipeline: pipelineSchema,
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -107,6 +174,20 @@ export const configSchema = z
         message: `must be less than half of model.tileSize (${cfg.model.tileSize}), or set model.tileSize to 0`,
       });
     }
+    if ((cfg.serve.width === null) !== (cfg.serve.height === null)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['serve', cfg.serve.width === null ? 'width' : 'height'],
+        message: `serve.width and serve.height must both be set or both be null (got ${cfg.serve.width} x ${cfg.serve.height})`,
+      });
+    }
+    if (cfg.serve.reconnect.maxDelayMs < cfg.serve.reconnect.initialDelayMs) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['serve', 'reconnect', 'maxDelayMs'],
+        message: `must be at least serve.reconnect.initialDelayMs (${cfg.serve.reconnect.initialDelayMs})`,
+      });
+    }
   });
 
 /**
@@ -114,4 +195,4 @@ export const configSchema = z
  * (defaults: the package root; a config file: its directory; env and flags:
  * the current directory).
  */
-export const PATH_KEYS: readonly string[] = ['model.dir', 'start.input', 'start.output'];
+export const PATH_KEYS: readonly string[] = ['model.dir', 'start.input', 'start.output', 'serve.record.dir'];

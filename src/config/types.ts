@@ -7,4 +7,4 @@ export type Config = Readonly<DeepReadonly<z.infer<typeof configSchema>>>;
 type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 /** Where a config value came from, for error messages and `--print-config`. */
-export type ConfigSource = 'defaults' | `file ${string}` | `env ${string}` | `flag ${string}`;
+export type ConfigSource = 'defaults' | `file ${string}` | `pipeline ${string}` | `env ${string}` | `flag ${string}`;
