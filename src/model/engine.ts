@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
 import { checkSessionIo, loadManifest, type LoadedManifest, type Manifest } from './manifest.js';
-import { openSession, ort } from './session.js';
+import { openSession, ort, type SessionSettings } from './session.js';
 import { cropInterleaved, cropPlanar, padRgb, paddedSize } from './tensor.js';
 import { planTiles, restoreTiled, type Tile } from './tiles.js';
 import type { ExecutionProvider, ParserMaps, RgbFrame } from './types.js';
@@ -21,6 +21,8 @@ export interface EngineOptions {
   readonly threads: number;
   readonly tileSize: number;
   readonly tileOverlap: number;
+  /** See {@link SessionSettings.allowSpinning}. */
+  readonly allowSpinning?: boolean;
 }
 
 /** Output of {@link RestoreEngine.restore}. */
@@ -90,7 +92,11 @@ export class RestoreEngine {
    */
   static async create(options: EngineOptions): Promise<RestoreEngine> {
     const loaded = await loadManifest(options.modelDir);
-    const settings = { provider: options.provider, threads: options.threads };
+    const settings: SessionSettings = {
+      provider: options.provider,
+      threads: options.threads,
+      ...(options.allowSpinning !== undefined ? { allowSpinning: options.allowSpinning } : {}),
+    };
     const opened: ort.InferenceSession[] = [];
     try {
       const p = await openSession(loaded.files.parser, settings);

@@ -90,6 +90,7 @@ export class OnnxRestorer implements FrameRestorer {
         threads: options.threads,
         tileSize: options.tileSize ?? 0,
         tileOverlap: options.tileOverlap ?? 0,
+        ...(options.allowSpinning !== undefined ? { allowSpinning: options.allowSpinning } : {}),
       },
       `the restorer for ${options.modelDir}`,
     );

@@ -15,6 +15,11 @@ export interface SessionSettings {
   readonly provider: ExecutionProvider;
   /** Intra-op threads (0 = onnxruntime's default, one per core). */
   readonly threads: number;
+  /**
+   * Let idle intra-op threads spin-wait for the next job (onnxruntime's default).
+   * `false` yields the cores between runs to decode/encode threads on small machines.
+   */
+  readonly allowSpinning?: boolean;
 }
 
 /** An opened session and the provider it really runs on. */
@@ -30,7 +35,8 @@ export function availableProviders(): readonly string[] {
   return ort.listSupportedBackends().map((b) => b.name);
 }
 
-function sessionOptions(provider: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
+function sessionOptions(provider: ExecutionProvider, settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  const { threads, allowSpinning } = settings;
   return {
     executionProviders: [provider],
     // One graph at a time per worker; intra-op threads do the parallel work.
@@ -43,6 +49,7 @@ function sessionOptions(provider: ExecutionProvider, threads: number): ort.Infer
     enableMemPattern: true,
     // 3 = errors only; provider load failures come back as exceptions we report ourselves.
     logSeverityLevel: 3,
+    ...(allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }
 
@@ -70,7 +77,7 @@ export async function openSession(file: string, settings: SessionSettings): Prom
   const warnings: string[] = [];
   if (settings.provider !== 'cpu') {
     try {
-      const session = await ort.InferenceSession.create(file, sessionOptions(settings.provider, settings.threads));
+      const session = await ort.InferenceSession.create(file, sessionOptions(settings.provider, settings));
       return { session, provider: settings.provider, warnings };
     } catch (err) {
       const known = availableProviders();
@@ -85,7 +92,7 @@ export async function openSession(file: string, settings: SessionSettings): Prom
     }
   }
   try {
-    const session = await ort.InferenceSession.create(file, sessionOptions('cpu', settings.threads));
+    const session = await ort.InferenceSession.create(file, sessionOptions('cpu', settings));
     return { session, provider: 'cpu', warnings };
   } catch (cause) {
     throw new F2dError('ERR_MODEL_LOAD', 'model', `onnxruntime cannot load ${file}: ${firstLine(cause)}`, {

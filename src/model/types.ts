@@ -101,6 +101,11 @@ export interface RestorerOptions {
    * its default). 0 or absent = only `parserInterval`, `reparse` and size changes.
    */
   readonly sceneCutThreshold?: number;
+  /**
+   * Let onnxruntime's idle threads spin-wait between runs (its default, `true`).
+   * `false` hands the cores to decode/encode between frames on small machines.
+   */
+  readonly allowSpinning?: boolean;
   /** Called with warnings such as an execution-provider fallback to CPU. */
   readonly onWarning?: (message: string) => void;
 }

@@ -185,6 +185,16 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
     }
   });
 
+  it('accepts allowSpinning: false and still matches the golden', async () => {
+    const r = await OnnxRestorer.create(options({ allowSpinning: false, threads: 2 }));
+    try {
+      const out = await r.restore(frameOf(golden.width, golden.height, golden.input));
+      assert.ok(maxAbsDiff(out.frame.data, golden.restored) <= U8_TOL);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('rejects a frame of the wrong byte length without killing the worker', async () => {
     await assert.rejects(
       restorer.restore({ width: 10, height: 10, data: new Uint8Array(10) }),
