@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { FrameProcessor } from '../../src/live/frame-processor.js';
+import type { LiveFrame } from '../../src/live/types.js';
+import type { FrameRestorer, RestoreOptions, RestoreResult, RgbFrame } from '../../src/model/types.js';
+
+/**
+ * A restorer with the runtime's contract: it inverts the picture, reports the
+ * weights it is given per parse, returns maps when parsing, and detaches the
+ * caller's buffer (as the worker transfer does).
+ */
+class InvertingRestorer implements FrameRestorer {
+  calls: boolean[] = [];
+  constructor(private readonly weightsPerParse: number[][]) {}
+  async restore(frame: RgbFrame, options: RestoreOptions = {}): Promise<RestoreResult> {
+    const reparse = options.reparse === true;
+    this.calls.push(reparse);
+    const out = new Uint8Array(frame.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = 255 - (frame.data[i] ?? 0);
+    structuredClone(frame.data.buffer, { transfer: [frame.data.buffer as ArrayBuffer] });
+    const weights = reparse ? this.weightsPerParse.shift() ?? [0, 0, 0, 0] : undefined;
+    const mw = Math.ceil(frame.width / 4);
+    const mh = Math.ceil(frame.height / 4);
+    const maps = reparse ? { width: mw, height: mh, frameWidth: frame.width, frameHeight: frame.height, data: new Float32Array(4 * mw * mh).fill(0.5) } : undefined;
+    return { frame: { width: frame.width, height: frame.height, data: out }, timings: { restorer: 1 }, ...(weights ? { weights } : {}), ...(maps ? { maps, parserRan: true } : { parserRan: false }) };
+  }
+  async close(): Promise<void> {}
+}
+
+function frame(seq: number, value = 40): LiveFrame {
+  const width = 16;
+  const height = 8;
+  return { seq, width, height, data: Buffer.alloc(width * height * 3, value), captureMs: seq, ptsSeconds: null };
+}
+
+describe('live: FrameProcessor', () => {
+  it('restores, keeps the source pixels intact although the restorer detaches its copy, and quantises maps', async () => {
+    const restorer = new InvertingRestorer([[0.9, 0, 0, 0]]);
+    const p = new FrameProcessor(restorer, { interval: 4, sceneCutThreshold: 0, passThroughBelow: 0 });
+    const src = frame(0);
+    const out = await p.process(src);
+    assert.equal(out.passThrough, false);
+    assert.equal(out.parse, 'first');
+    assert.equal(src.data.length, 16 * 8 * 3, 'source buffer still attached');
+    assert.equal(out.output.data[0], 255 - 40);
+    assert.deepEqual(out.weights, [0.9, 0, 0, 0]);
+    assert.equal(out.maps?.planes.length, 4);
+    assert.equal(out.maps?.planes[0]?.[0], 128);
+    assert.ok((out.timings.restore ?? -1) >= 0);
+  });
+
+  it('passes frames through without calling the model while the parser sees a clear scene', async () => {
+    const restorer = new InvertingRestorer([[0.01, 0.02, 0, 0], [0.6, 0, 0, 0]]);
+    const p = new FrameProcessor(restorer, { interval: 3, sceneCutThreshold: 0, passThroughBelow: 0.05 });
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await p.process(frame(i)));
+    // frame 0 parses (clear) → pass; 1, 2 skip the model; 3 parses (degraded) → restore; 4 restores
+    assert.deepEqual(results.map((r) => r.passThrough), [true, true, true, false, false]);
+    assert.deepEqual(restorer.calls, [true, true, false]);
+    assert.equal(results[1]?.output.data[0], 40, 'passed-through frame is the source');
+    assert.equal(results[4]?.output.data[0], 215, 'restored frame is the model output');
+  });
+
+  it('always restores when pass-through is off', async () => {
+    const restorer = new InvertingRestorer([[0, 0, 0, 0]]);
+    const p = new FrameProcessor(restorer, { interval: 8, sceneCutThreshold: 0, passThroughBelow: 0 });
+    const r = [await p.process(frame(0)), await p.process(frame(1))];
+    assert.deepEqual(r.map((x) => x.passThrough), [false, false]);
+    assert.equal(restorer.calls.length, 2);
+  });
+});
