@@ -92,6 +92,7 @@ export class RestoreEngine {
    */
   static async create(options: EngineOptions): Promise<RestoreEngine> {
     const loaded = await loadManifest(options.modelDir);
+    checkTiling(options, loaded.manifest.sizeMultiple);
     const settings: SessionSettings = {
       provider: options.provider,
       threads: options.threads,
@@ -309,4 +310,19 @@ function expectShape(graph: string, name: string, got: readonly number[], want: 
     `${graph} output '${name}' has shape [${got.join(',')}], expected [${want.join(',')}] (${file})`,
     { hint: 'the graph does not follow models/README.md (maps at 1/mapsScale of the padded frame); re-export it' },
   );
+}
+
+/** Tiles are cut on the model's size multiple; the overlaps must leave at least one multiple of progress per tile. */
+function checkTiling(options: EngineOptions, multiple: number): void {
+  const { tileSize, tileOverlap } = options;
+  if (tileSize === 0) return;
+  const tile = Math.floor(tileSize / multiple) * multiple;
+  if (tile - 2 * tileOverlap < multiple) {
+    throw new F2dError(
+      'ERR_CONFIG_INVALID',
+      'config',
+      `model.tileSize ${tileSize} (used as ${tile}, a multiple of the model's size multiple ${multiple}) leaves no room for model.tileOverlap ${tileOverlap} on both sides`,
+      { hint: `set model.tileSize to at least ${2 * tileOverlap + multiple}, lower model.tileOverlap, or set model.tileSize to 0` },
+    );
+  }
 }

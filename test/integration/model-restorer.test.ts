@@ -265,6 +265,10 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
         expectCode('ERR_CONFIG_INVALID', /provider = "tpu".*'cpu', 'cuda', 'webgpu'/),
       );
       await assert.rejects(OnnxRestorer.create(options({ tileSize: 16, tileOverlap: 8 })), expectCode('ERR_CONFIG_INVALID', /tileSize = 16/));
+      await assert.rejects(
+        OnnxRestorer.create(options({ tileSize: 40, tileOverlap: 12 })),
+        expectCode('ERR_CONFIG_INVALID', /tileSize 40 \(used as 32, a multiple of the model's size multiple 16\) leaves no room for model\.tileOverlap 12/),
+      );
     });
   });
 
