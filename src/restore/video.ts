@@ -4,6 +4,7 @@
  * it works on frame N the main thread encodes frame N-1 and decodes N+1.
  */
 import { performance } from 'node:perf_hooks';
+import { F2dError } from '../errors.js';
 import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage } from '../media/index.js';
 import type { RestoreResult } from '../model/types.js';
 import { checkOutputFile, commitOutput, discardOutput, temporaryName } from './output-target.js';
@@ -74,6 +75,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
       inFlight = null;
       await emit(last);
     }
+    if (w.frames === 0) throw nothingRestored(input, damage, interrupted);
     times.time('encode', () => w.finish());
     await commitOutput(tmp, output);
   } catch (err) {
@@ -108,4 +110,17 @@ export async function restoreVideo(input: string, output: string, options: Resto
     damage,
     warnings,
   };
+}
+
+/** A file with no frame would not play: say why nothing was written instead. */
+function nothingRestored(input: string, damage: InputDamage | null, interrupted: boolean): F2dError {
+  if (interrupted) return new F2dError('ERR_INTERRUPTED', 'interrupted', 'interrupted before the first frame was restored; nothing was written');
+  if (damage) {
+    return new F2dError('ERR_DECODE_NO_FRAMES', 'decode', `no frame of "${input}" could be decoded: ${damage.reason}`, {
+      hint: 'the file is damaged from its start; check it with `ffprobe`, or re-export it from its source',
+    });
+  }
+  return new F2dError('ERR_DECODE_NO_FRAMES', 'decode', `"${input}" holds no video frames`, {
+    hint: 'check the file with `ffprobe`; its video stream is empty',
+  });
 }

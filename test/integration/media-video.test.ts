@@ -125,6 +125,15 @@ describe('media: video restore (node-av, identity restorer)', function () {
     assert.equal(framePtsTimes(output).length, summary.frames);
   });
 
+  it('aborted before the first frame: an interrupted error and no output file', async () => {
+    const input = makeClip(join(dir, 'early.mp4'));
+    const output = join(dir, 'early-out.mp4');
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(restore(input, output, opts({ signal: controller.signal })), (e: F2dError) => e.code === 'ERR_INTERRUPTED' && e.category === 'interrupted');
+    assert.equal(existsSync(output), false);
+  });
+
   it('refuses an existing output without overwrite, and leaves it untouched', async () => {
     const input = makeClip(join(dir, 'exists.mp4'));
     const output = join(dir, 'exists-out.mp4');
