@@ -96,6 +96,7 @@ export class StreamHub {
   readonly #viewers = new Set<Viewer>();
   readonly #configs = new Map<TrackName, TrackConfig>();
   readonly #lastKeyRequest = new Map<TrackName, number>();
+  readonly #deferredKey = new Map<TrackName, NodeJS.Timeout>();
   readonly #options: StreamHubOptions;
   readonly #events: StreamHubEvents;
   #closed = false;
@@ -191,6 +192,8 @@ export class StreamHub {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const timer of this.#deferredKey.values()) clearTimeout(timer);
+    this.#deferredKey.clear();
     for (const viewer of this.#viewers) viewer.ws.close(1001, 'server closing');
   }
 
@@ -236,9 +239,24 @@ export class StreamHub {
   }
 
   #requestKey(track: TrackName): void {
+    if (this.#closed) return;
     const now = nowMs();
     const last = this.#lastKeyRequest.get(track);
-    if (last !== undefined && now - last < this.#options.keyRequestIntervalMs) return;
+    const wait = last === undefined ? 0 : last + this.#options.keyRequestIntervalMs - now;
+    if (wait > 0) {
+      // Rate-limited, not forgotten: ask once the interval has passed, unless a viewer
+      // already got a key frame meanwhile (then all waiting viewers started on it).
+      if (!this.#deferredKey.has(track)) {
+        this.#deferredKey.set(
+          track,
+          setTimeout(() => {
+            this.#deferredKey.delete(track);
+            if ([...this.#viewers].some((v) => v.tracks.has(track) && !v.live.has(track))) this.#requestKey(track);
+          }, wait),
+        );
+      }
+      return;
+    }
     this.#lastKeyRequest.set(track, now);
     this.#events.onKeyFrameNeeded?.(track);
   }
