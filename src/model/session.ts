@@ -16,8 +16,11 @@ export interface SessionSettings {
   /** Intra-op threads (0 = onnxruntime's default, one per core). */
   readonly threads: number;
   /**
-   * Let idle intra-op threads spin-wait for the next job (onnxruntime's default).
-   * `false` yields the cores between runs to decode/encode threads on small machines.
+   * Let idle intra-op threads spin-wait for the next job (onnxruntime's own default).
+   * Off by default here: with 2 threads on a 2-core machine shared with other work,
+   * the f2d-tiny restorer at 640x360 took 21-22 ms a frame with spinning off against
+   * 83-93 ms with it on (test/bench/model-bench.ts --spin 0|1); with 1 thread it makes
+   * no difference.
    */
   readonly allowSpinning?: boolean;
 }
@@ -49,7 +52,7 @@ function sessionOptions(provider: ExecutionProvider, settings: SessionSettings):
     enableMemPattern: true,
     // 3 = errors only; provider load failures come back as exceptions we report ourselves.
     logSeverityLevel: 3,
-    ...(allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    extra: { session: { intra_op: { allow_spinning: allowSpinning === true ? '1' : '0' } } },
   };
 }
 

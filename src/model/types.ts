@@ -102,8 +102,8 @@ export interface RestorerOptions {
    */
   readonly sceneCutThreshold?: number;
   /**
-   * Let onnxruntime's idle threads spin-wait between runs (its default, `true`).
-   * `false` hands the cores to decode/encode between frames on small machines.
+   * Let onnxruntime's idle threads spin-wait between runs (default `false`: spinning
+   * threads steal the cores decode, encode and the other sessions need; see session.ts).
    */
   readonly allowSpinning?: boolean;
   /** Called with warnings such as an execution-provider fallback to CPU. */

@@ -4,7 +4,7 @@
  * per frame size and thread count. Not a test; run by hand or from `npm run bench`.
  *
  *   node --import=tsx test/bench/model-bench.ts --model test/fixtures/models/f2d-tiny \
- *     --sizes 640x360,1280x720 --threads 1,2 --frames 15 [--spin 0] [--json out.json]
+ *     --sizes 640x360,1280x720 --threads 1,2 --frames 15 [--spin 1] [--json out.json]
  */
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +19,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     frames: { type: 'string', default: '15' },
     provider: { type: 'string', default: 'cpu' },
-    spin: { type: 'string', default: '1' },
+    spin: { type: 'string', default: '0' },
     json: { type: 'string' },
   },
 });
