@@ -33,8 +33,9 @@ const MAX_LAG_MS = 500;
  * stalls, so a reconnect operator can retry them).
  */
 export function sourceFrames$(spec: SourceSpec, options: SourceFramesOptions): Observable<LiveFrame> {
+  // Outside the subscribe function: a resubscription (a reconnect) keeps counting.
+  const counter = options.counter ?? { seq: 0 };
   return new Observable<LiveFrame>((subscriber) => {
-    const counter = options.counter ?? { seq: 0 };
     let stopped = false;
     let input: LiveInput | null = null;
     let wake: (() => void) | null = null;
