@@ -127,6 +127,11 @@ export class LiveServer {
     return new LiveServer(http, wss, options.hub, `http://${host}:${address.port}`, options.token);
   }
 
+  /** Cuts every viewer's connection at once, as a network failure would (they may reconnect). */
+  dropViewers(): void {
+    for (const ws of this.#wss.clients) ws.terminate();
+  }
+
   /** Closes viewers, the WebSocket server and the HTTP server; idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
