@@ -10,6 +10,7 @@ import { F2dError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { nowMs } from '../../live/clock.js';
 import { LiveMetrics } from '../../live/live-metrics.js';
+import { LiveRecorder } from '../../media/live-recorder.js';
 import { reconnectWithBackoff } from '../../live/operators/reconnect.js';
 import { runLive, type LiveRun } from '../../live/run-live.js';
 import { sourceFrames$ } from '../../live/sources/source-frames.js';
@@ -74,6 +75,8 @@ export interface ServeHandle {
   readonly server: LiveServer;
   readonly run: LiveRun;
   readonly metrics: LiveMetrics;
+  /** The recorder, once the first frame was recorded (with `serve.record.dir`). */
+  recorder(): Promise<LiveRecorder | null>;
   /** Stops everything; idempotent. */
   close(): Promise<void>;
 }
@@ -128,9 +131,34 @@ export async function startServe(
       hub.broadcast({ type: 'source', state: 'reconnecting', attempt, delayMs });
     },
   });
+  const record = serve.record;
+  let recorder: Promise<LiveRecorder> | null = null;
+  let recordFailed = false;
   run = runLive(
     { parserInterval: serve.parserInterval, sceneCutThreshold: serve.sceneCutThreshold, passThroughBelow: serve.passThroughBelow, encoder: serve.encoder },
-    { frames$, restorer, hub, metrics, log: log.child('live'), fps: () => fps },
+    {
+      frames$,
+      restorer,
+      hub,
+      metrics,
+      log: log.child('live'),
+      fps: () => fps,
+      onPublished: (frame, restored) => {
+        if (record.dir === null || recordFailed) return;
+        const dir = record.dir;
+        recorder ??= LiveRecorder.create({ dir, segmentSec: record.segmentSec, width: frame.output.width, height: frame.output.height }).then((r) => {
+          log.info(`recording the restored stream to ${dir} in ${record.segmentSec} s segments`);
+          return r;
+        });
+        recorder
+          .then((r) => r.write(restored.data, restored.key, frame.source.captureMs))
+          .catch((err: unknown) => {
+            // Recording is a side job: report once and stop recording; the live stream goes on.
+            recordFailed = true;
+            log.error(`recording stopped: ${(err as Error).message}`);
+          });
+      },
+    },
   );
   const liveRun = run;
   let server: LiveServer;
@@ -180,11 +208,15 @@ export async function startServe(
     server,
     run: liveRun,
     metrics,
+    recorder: async () => (recorder === null ? null : recorder.catch(() => null)),
     close: () => {
       closing ??= (async () => {
         clearInterval(stats);
         await liveRun.stop();
         await server.close();
+        // A recorder that failed to start was already reported.
+        const rec = recorder === null ? null : await recorder.catch(() => null);
+        await rec?.close();
         await restorer.close();
       })();
       return closing;

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { startServe } from '../../src/cli/commands/serve.js';
+import { silentLogger } from '../../src/log.js';
+import { liveTestConfig, setFfmpegLogLevel, waitFor } from '../helpers/live.js';
+
+const DIR = path.resolve('test', '.tmp', 'live-record');
+
+describe('live: segmented MP4 recording of the restored stream', function () {
+  this.timeout(90000);
+  before(() => {
+    setFfmpegLogLevel('quiet');
+    rmSync(DIR, { recursive: true, force: true });
+  });
+  after(() => rmSync(DIR, { recursive: true, force: true }));
+
+  it('writes playable segments cut at key frames, holding every recorded frame', async () => {
+    const serve = await startServe(liveTestConfig({ 'serve.record.dir': DIR, 'serve.record.segmentSec': 1, 'serve.encoder.keyIntervalSec': 0.5, 'serve.width': 160, 'serve.height': 120 }), silentLogger);
+    let written = 0;
+    try {
+      await waitFor('3 s of recording', () => serve.run.status().framesOut >= 1 && existsSync(DIR) && readdirSync(DIR).length >= 3, 60000);
+    } finally {
+      const recorder = await serve.recorder();
+      await serve.close();
+      written = recorder?.written ?? 0;
+    }
+    const files = readdirSync(DIR).filter((f) => /^f2d-\d{8}-\d{6}-\d{5}\.mp4$/.test(f)).sort();
+    assert.ok(files.length >= 3, `segments: ${files.join(', ')}`);
+    let frames = 0;
+    for (const f of files) {
+      const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames,codec_name,width,height', '-of', 'default=nw=1', path.join(DIR, f)], { encoding: 'utf8' });
+      assert.equal(probe.status, 0, `${f}: ${probe.stderr}`);
+      assert.match(probe.stdout, /codec_name=h264\nwidth=160\nheight=120/);
+      frames += Number(/nb_read_frames=(\d+)/.exec(probe.stdout)?.[1] ?? 0);
+    }
+    assert.equal(frames, written, 'every recorded access unit is in a segment');
+  });
+});
