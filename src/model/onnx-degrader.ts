@@ -25,6 +25,11 @@ export interface DegradeRequest {
   readonly flags?: readonly number[];
   /** Seed of the random parameters and noise fields (e.g. base seed + frame index). */
   readonly seed: number;
+  /**
+   * Seed of the random parameters alone (default: `seed`). A clip keeps one storm by
+   * passing the same `paramsSeed` for every frame and a fresh `seed` for the noise.
+   */
+  readonly paramsSeed?: number;
   /** Explicit parameters (`nParams` uniforms in [0,1)), e.g. to replay a golden. */
   readonly params?: Float32Array;
   /** Explicit noise fields `[1, nNoise, H, W]` in [0,1). */
@@ -58,7 +63,10 @@ export class OnnxDegrader {
   readonly tiers: Readonly<Record<string, readonly string[]>>;
   private readonly client: WorkerClient;
 
-  private constructor(client: WorkerClient, init: Omit<OnnxDegrader, 'degrade' | 'close' | 'worker'>) {
+  private constructor(
+    client: WorkerClient,
+    init: Pick<OnnxDegrader, 'provider' | 'warnings' | 'modelName' | 'configurations' | 'tiers'>,
+  ) {
     this.client = client;
     this.provider = init.provider;
     this.warnings = init.warnings;
@@ -107,7 +115,7 @@ export class OnnxDegrader {
     const flags = this.flagsFor(request);
     const { wire, transfer } = toWire(frame);
     const reply = await this.client.request(
-      (id) => ({ type: 'degrade', id, frame: wire, flags, params: request.params, noise: request.noise, seed: request.seed }),
+      (id) => ({ type: 'degrade', id, frame: wire, flags, params: request.params, paramsSeed: request.paramsSeed, noise: request.noise, seed: request.seed }),
       transfer,
     );
     if (reply.type !== 'degraded') throw unexpectedReply(reply);
@@ -117,6 +125,11 @@ export class OnnxDegrader {
   /** Stops the worker; idempotent. */
   close(): Promise<void> {
     return this.client.close();
+  }
+
+  /** `await using r = await OnnxDegrader.create(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   private flagsFor(request: DegradeRequest): readonly number[] {

@@ -164,6 +164,11 @@ export class OnnxRestorer implements FrameRestorer {
   close(): Promise<void> {
     return this.client.close();
   }
+
+  /** `await using r = await OnnxRestorer.create(...)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 function validateOptions(o: RestorerOptions): void {

@@ -286,6 +286,12 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
       await assert.rejects(r.parse(frameOf(golden.width, golden.height, golden.input)), expectCode('ERR_MODEL_CLOSED'));
     });
 
+    it('closes through Symbol.asyncDispose', async () => {
+      const r = await OnnxRestorer.create(options());
+      await r[Symbol.asyncDispose]();
+      await assert.rejects(r.restore(frameOf(golden.width, golden.height, golden.input)), expectCode('ERR_MODEL_CLOSED'));
+    });
+
     it('finishes requests already sent before closing', async () => {
       const r = await OnnxRestorer.create(options());
       const inflight = r.restore(frameOf(golden.width, golden.height, golden.input));
