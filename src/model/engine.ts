@@ -278,7 +278,7 @@ export class RestoreEngine {
         'ERR_MODEL_RUN',
         'model',
         `${graph} run failed on ${shapes} (${this.files[graph]}): ${cause instanceof Error ? cause.message : String(cause)}`,
-        { hint: 'check that the model matches models/README.md; a smaller tileSize helps when memory runs out', cause },
+        { hint: 'check that the model matches models/README.md; if memory ran out, restore in tiles (--set model.tileSize=512)', cause },
       );
     }
   }

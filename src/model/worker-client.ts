@@ -168,7 +168,7 @@ export function fromWire(w: WireFrame): RgbFrame {
 function workerExitError(when: string, cause: Error): F2dError {
   if (cause instanceof F2dError) return cause;
   return new F2dError('ERR_MODEL_WORKER_EXIT', 'model', `the model worker stopped ${when}: ${cause.message}`, {
-    hint: 'onnxruntime crashed or ran out of memory; try --threads 1, a smaller tileSize, or the cpu provider, and rerun with --verbose',
+    hint: 'onnxruntime crashed or ran out of memory; try --threads 1, tiles (--set model.tileSize=512) or --provider cpu, and rerun with --verbose',
     cause,
   });
 }
