@@ -19,10 +19,11 @@ describe('live: segmented MP4 recording of the restored stream', function () {
   it('writes playable segments cut at key frames, holding every recorded frame', async () => {
     const serve = await startServe(liveTestConfig({ 'serve.record.dir': DIR, 'serve.record.segmentSec': 1, 'serve.encoder.keyIntervalSec': 0.5, 'serve.width': 160, 'serve.height': 120 }), silentLogger);
     let written = 0;
+    let recorder: Awaited<ReturnType<typeof serve.recorder>> = null;
     try {
       await waitFor('3 s of recording', () => serve.run.status().framesOut >= 1 && existsSync(DIR) && readdirSync(DIR).length >= 3, 60000);
     } finally {
-      const recorder = await serve.recorder();
+      recorder = await serve.recorder();
       await serve.close();
       written = recorder?.written ?? 0;
     }
@@ -36,5 +37,9 @@ describe('live: segmented MP4 recording of the restored stream', function () {
       frames += Number(/nb_read_frames=(\d+)/.exec(probe.stdout)?.[1] ?? 0);
     }
     assert.equal(frames, written, 'every recorded access unit is in a segment');
+    // Lifecycle: closing again is a no-op; writing after close is refused.
+    assert.ok(recorder !== null);
+    await recorder.close();
+    await assert.rejects(recorder.write(Buffer.alloc(4), true, 0), /recorder is closed/);
   });
 });
