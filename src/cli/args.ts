@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { F2dError } from '../errors.js';
 import type { FlagValue } from '../config/load.js';
 
-export const COMMANDS = ['restore', 'start', 'serve'] as const;
+export const COMMANDS = ['restore', 'start', 'serve', 'degrade', 'eval'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Flags that set one config key each (`--crf 18` = `--set encode.crf=18`). */
@@ -28,6 +28,11 @@ const CONFIG_FLAGS: Readonly<Record<string, string>> = {
   token: 'serve.token',
   loop: 'serve.loop',
   record: 'serve.record.dir',
+  weather: 'synth.weather',
+  seed: 'synth.seed',
+  photos: 'eval.photos',
+  limit: 'eval.limit',
+  save: 'eval.save',
 };
 
 const OPTIONS = {
@@ -50,6 +55,12 @@ const OPTIONS = {
   token: { type: 'string' },
   loop: { type: 'boolean' },
   record: { type: 'string' },
+  weather: { type: 'string' },
+  seed: { type: 'string' },
+  photos: { type: 'string' },
+  limit: { type: 'string' },
+  save: { type: 'string' },
+  pairs: { type: 'boolean' },
   pipeline: { type: 'string' },
   set: { type: 'string', multiple: true },
   json: { type: 'boolean' },
@@ -69,6 +80,8 @@ export interface ParsedArgs {
   readonly pipeline: string | undefined;
   readonly flags: readonly FlagValue[];
   readonly json: boolean;
+  /** `f2d eval --pairs <degradedDir> <cleanDir>`: score existing images instead of the benchmark. */
+  readonly pairs: boolean;
   readonly verbose: boolean;
   readonly quiet: boolean;
   readonly printConfig: boolean;
@@ -80,6 +93,11 @@ export const USAGE = `usage:
   f2d restore <input> [-o <output>] [options]   restore a video, an image, or a directory of images
   f2d start [options]                           restore the bundled sample clip and print where it went
   f2d serve [--source <uri>] [options]          restore a live source and stream it to a browser viewer
+  f2d degrade <input> --weather <name> [-o <output>] [--seed <n>]
+                                                add synthetic weather to a video, an image or a directory
+  f2d eval [--photos <dir>] [--limit <n>] [--json [file]]
+                                                benchmark the model on the validation photos (PSNR/SSIM)
+  f2d eval --pairs <degradedDir> <cleanDir>     PSNR/SSIM of images against same-named clean ones
   f2d --print-config [options]                  show the effective configuration
 
 input/output:
@@ -104,6 +122,14 @@ live (f2d serve):
   --loop                  play a file source again when it ends                    (serve.loop)
   --record <dir>          also record the restored stream as segmented MP4         (serve.record.dir)
   --pipeline <name|file>  settings from pipelines/<name>.json, e.g. dashcam-live
+weather and benchmark (f2d degrade, f2d eval):
+  --weather <name>        a configuration of models/synth/manifest.json: rain, low_haze, haze_snow,
+                          low_haze_rain … (11: 4 single, 5 pairs, 2 triples)       (synth.weather)
+  --seed <n>              seed of the synthetic weather, default 0                 (synth.seed)
+  --photos <dir>          photos with manifest.json ({file, split}); default scripts/data/photos (eval.photos)
+  --limit <n>             benchmark only the first n validation photos, 0 = all    (eval.limit)
+  --save <dir>            also write the benchmark images (clear/, <weather>/, restored/)  (eval.save)
+  crop size: --set eval.width=512 --set eval.height=384 (the default; multiples of 16)
 output and diagnostics:
   --json                  print a JSON summary (frames, seconds, fps, per-stage ms) on stdout
   -v, --verbose           debug logs and stack traces      -q, --quiet   warnings and errors only
@@ -158,6 +184,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     pipeline: values.pipeline,
     flags,
     json: values.json ?? false,
+    pairs: values.pairs ?? false,
     verbose: values.verbose ?? false,
     quiet: values.quiet ?? false,
     printConfig: values['print-config'] ?? false,

@@ -13,6 +13,8 @@ import { createLogger, type LogSink } from '../log.js';
 import { setFfmpegLogLevel } from '../media/index.js';
 import type { RunSummary } from '../restore/index.js';
 import { parseCliArgs, USAGE, type ParsedArgs } from './args.js';
+import { degradeCommand } from './commands/degrade.js';
+import { evalCommand } from './commands/eval.js';
 import { restoreCommand, type CommandContext } from './commands/restore.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
@@ -44,10 +46,15 @@ export function exitCodeForSummary(summary: RunSummary): number {
 
 async function runCommand(args: ParsedArgs, config: Config, io: MainIo, ctx: CommandContext): Promise<number> {
   if (args.command === 'serve') return serveCommand(ctx, io.stdout);
+  if (args.command === 'eval') return evalCommand(args, ctx, io.stdout);
   const summary =
-    args.command === 'start' ? await startCommand(ctx) : await restoreCommand(args.positionals, args.output, ctx);
+    args.command === 'start'
+      ? await startCommand(ctx)
+      : args.command === 'degrade'
+        ? await degradeCommand(args.positionals, args.output, ctx)
+        : await restoreCommand(args.positionals, args.output, ctx);
   for (const w of summary.warnings) ctx.log.warn(w);
-  ctx.log.info(formatSummary(summary));
+  ctx.log.info(formatSummary(summary, args.command === 'degrade' ? 'degraded' : 'restored'));
   if (args.json) io.stdout.write(`${summaryJson(summary, { config })}\n`);
   return exitCodeForSummary(summary);
 }

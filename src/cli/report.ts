@@ -21,11 +21,11 @@ export function formatError(error: F2dError, verbose: boolean): string {
   return lines.join('\n');
 }
 
-/** One line for people: `restored 80 frames in 3.2 s (25.0 fps) → out.mp4`. */
-export function formatSummary(s: RunSummary): string {
+/** One line for people: `restored 80 frames in 3.2 s (25.0 fps) → out.mp4` (`verb`: `degraded` for `f2d degrade`). */
+export function formatSummary(s: RunSummary, verb = 'restored'): string {
   const unit = s.kind === 'video' ? 'frames' : 'images';
   const n = s.expectedFrames !== null && s.frames !== s.expectedFrames ? `${s.frames} of ${s.expectedFrames}` : `${s.frames}`;
-  return `restored ${n} ${unit} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps) -> ${s.output}`;
+  return `${verb} ${n} ${unit} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps) -> ${s.output}`;
 }
 
 /** The `--json` document. */

@@ -145,6 +145,35 @@ export const serveSchema = z
   })
   .strict();
 
+/** Weather synthesis (`models/synth/`) for `f2d degrade` and `f2d eval`. */
+export const synthSchema = z
+  .object({
+    /** Directory with the synthesis `manifest.json` and `degrade.onnx`; relative paths are resolved at load. */
+    dir: z.string().min(1),
+    /** `f2d degrade`: a configuration of the synthesis manifest (`rain`, `low_haze_snow`, …); checked against it at run time. */
+    weather: z.string().min(1).nullable(),
+    /** Base seed of the random parameters and noise fields (degrade and eval). */
+    seed: z.number().int().min(0).max(0xffffffff),
+  })
+  .strict();
+
+/** `f2d eval`: the CDD-11-style benchmark built from the validation photos. */
+export const evalSchema = z
+  .object({
+    /** Folder with `manifest.json` listing `{file, split}` (`npm run photos` makes it). */
+    photos: z.string().min(1),
+    /** Which `split` of the manifest to use. */
+    split: z.string().min(1),
+    /** Size of the benchmark crops; each photo is centre-cropped to this aspect and scaled to it. */
+    width: z.number().int().min(16).max(8192),
+    height: z.number().int().min(16).max(8192),
+    /** Use only the first N photos of the split; 0 = all. */
+    limit: z.number().int().min(0),
+    /** Also write the benchmark images here, CDD-11 style (`clear/`, `<configuration>/`, `restored/<configuration>/`); null = don't. */
+    save: z.string().min(1).nullable(),
+  })
+  .strict();
+
 /** Which pipeline file (pipelines/*.json) set the values, for --print-config and logs. */
 export const pipelineSchema = z
   .object({
@@ -163,6 +192,8 @@ export const configSchema = z
     log: logSchema,
     start: startSchema,
     serve: serveSchema,
+    synth: synthSchema,
+    eval: evalSchema,
     pipeline: pipelineSchema,
   })
   .strict()
@@ -195,4 +226,4 @@ export const configSchema = z
  * (defaults: the package root; a config file: its directory; env and flags:
  * the current directory).
  */
-export const PATH_KEYS: readonly string[] = ['model.dir', 'start.input', 'start.output', 'serve.record.dir'];
+export const PATH_KEYS: readonly string[] = ['model.dir', 'start.input', 'start.output', 'serve.record.dir', 'synth.dir', 'eval.photos', 'eval.save'];

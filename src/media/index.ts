@@ -9,6 +9,8 @@ export type { VideoWriterOptions } from './video-writer.js';
 export { readImage, writeImage, encodeImage } from './image-io.js';
 export type { ImageWriteOptions } from './image-io.js';
 export { assertInputFile } from './open-input.js';
+export { cropResizeRgb } from './resize.js';
+export type { PixelRect } from './resize.js';
 export { imageFormatOf, imageExtensions, isVideoOutputName, videoOutputExtensions, IMAGE_FORMATS } from './formats.js';
 export type { ImageFormat } from './formats.js';
 export { setFfmpegLogLevel } from './log-level.js';

@@ -27,6 +27,7 @@ export type Request =
       readonly frame: WireFrame;
       readonly flags: readonly number[];
       readonly params: Float32Array | undefined;
+      readonly paramsSeed: number | undefined;
       readonly noise: Float32Array | undefined;
       readonly seed: number;
     }

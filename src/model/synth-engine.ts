@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
 import { checkSessionIo, loadSynthManifest, type SynthManifest } from './manifest.js';
+import { fillUniform } from './prng.js';
 import { openSession, ort } from './session.js';
 import type { ExecutionProvider, RgbFrame } from './types.js';
 
@@ -20,28 +21,14 @@ export interface SynthEngineOptions {
 export interface DegradeInputs {
   /** 1 = apply `low, haze, rain, snow`. */
   readonly flags: readonly number[];
-  /** `nParams` uniform numbers in [0,1); drawn from `seed` when absent. */
+  /** `nParams` uniform numbers in [0,1); drawn from `paramsSeed` (else `seed`) when absent. */
   readonly params?: Float32Array | undefined;
+  /** Seed of the parameters alone, e.g. one storm for a whole clip while `seed` changes per frame. */
+  readonly paramsSeed?: number | undefined;
   /** `[1, nNoise, H, W]` uniform fields in [0,1); drawn from `seed` when absent. */
   readonly noise?: Float32Array | undefined;
   /** Seed of the draws, so a run is reproducible (e.g. base seed + frame index). */
   readonly seed: number;
-}
-
-/**
- * mulberry32: a tiny, fast, well-distributed 32-bit PRNG; uniform [0,1) floats.
- * Filling the noise fields in JavaScript costs a few ms at 720p, far below the graph.
- */
-export function fillUniform(out: Float32Array, seed: number): Float32Array {
-  let a = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
 }
 
 /** The synthesis session and its reusable noise buffer. */
@@ -93,7 +80,7 @@ export class SynthEngine {
     const timings: Record<string, number> = {};
     const t0 = performance.now();
     // Params first, then noise, from one seeded stream each, so the same seed gives the same picture.
-    const params = inputs.params ?? fillUniform(new Float32Array(nParams), inputs.seed);
+    const params = inputs.params ?? fillUniform(new Float32Array(nParams), inputs.paramsSeed ?? inputs.seed);
     let noise = inputs.noise;
     if (noise === undefined) {
       if (this.noiseBuf.length !== nNoise * w * h) this.noiseBuf = new Float32Array(nNoise * w * h);

@@ -22,13 +22,14 @@ export interface CommandContext {
 
 /**
  * The default output next to the input: `clip.mp4` → `clip-restored.mp4`,
- * `photos/` → `photos-restored/`; videos in containers f2d cannot write go to `.mp4`.
+ * `photos/` → `photos-restored/` (`suffix` replaces `restored`, e.g. `f2d degrade`'s
+ * weather name); videos in containers f2d cannot write go to `.mp4`.
  */
-export function defaultOutput(input: string, isDir: boolean): string {
+export function defaultOutput(input: string, isDir: boolean, suffix = 'restored'): string {
   const clean = input.replace(/[\\/]+$/, '');
-  if (isDir) return `${clean}-restored`;
+  if (isDir) return `${clean}-${suffix}`;
   const ext = extname(clean);
-  const name = `${basename(clean, ext)}-restored`;
+  const name = `${basename(clean, ext)}-${suffix}`;
   const keep = ext && (isVideoOutputName(clean) || /\.(png|jpe?g|webp)$/i.test(ext));
   return join(dirname(clean), `${name}${keep ? ext : '.mp4'}`);
 }

@@ -1,0 +1,70 @@
+/**
+ * How `f2d eval` shows its results: a fixed-width table for people and a JSON
+ * document (`--json`) with the same numbers plus every item.
+ */
+import type { BenchmarkItem, BenchmarkSummary, ScoreRow } from './benchmark.js';
+
+/** Describes the run next to the numbers in the JSON document. */
+export interface BenchmarkInfo {
+  readonly model: { readonly name: string; readonly dir: string };
+  readonly synth: { readonly name: string; readonly dir: string; readonly seed: number };
+  readonly photos: { readonly dir: string; readonly split: string; readonly count: number };
+  readonly size: { readonly width: number; readonly height: number };
+  readonly seconds: number;
+}
+
+/** The `--json` document of `f2d eval`. */
+export interface BenchmarkReport extends BenchmarkInfo, BenchmarkSummary {
+  readonly format: 'f2d-eval/1';
+  readonly metrics: string;
+  readonly items: readonly BenchmarkItem[];
+}
+
+/** What the metrics are, in words, for the table and the JSON. */
+export const METRICS_NOTE =
+  'PSNR (dB) and SSIM on 8-bit RGB, data range 1; SSIM: 7x7 uniform window, sample covariance, K1 0.01, K2 0.03, valid windows (skimage)';
+
+/** The report document. */
+export function benchmarkReport(info: BenchmarkInfo, summary: BenchmarkSummary, items: readonly BenchmarkItem[]): BenchmarkReport {
+  return { format: 'f2d-eval/1', ...info, metrics: METRICS_NOTE, ...summary, items };
+}
+
+const pad = (s: string, n: number): string => s.padEnd(n);
+const num = (v: number, digits: number, width: number): string => v.toFixed(digits).padStart(width);
+
+function row(label: string, r: ScoreRow, labelWidth: number): string {
+  const gain = r.restored.psnr - r.input.psnr;
+  return [
+    pad(label, labelWidth),
+    num(r.input.psnr, 2, 8),
+    num(r.input.ssim, 4, 8),
+    num(r.restored.psnr, 2, 10),
+    num(r.restored.ssim, 4, 8),
+    `${gain >= 0 ? '+' : ''}${gain.toFixed(2)}`.padStart(8),
+    String(r.count).padStart(6),
+  ].join(' ');
+}
+
+/**
+ * The results as a table: one line per configuration, per tier and the mean.
+ *
+ * @example
+ * stdout.write(formatBenchmarkTable(report));
+ */
+export function formatBenchmarkTable(report: BenchmarkReport): string {
+  const labels = [...Object.keys(report.configurations), ...Object.keys(report.tiers).map((t) => `${t} (tier)`), 'mean'];
+  const w = Math.max(...labels.map((l) => l.length), 'configuration'.length);
+  const header = [pad('configuration', w), 'in PSNR'.padStart(8), 'in SSIM'.padStart(8), 'out PSNR'.padStart(10), 'out SSIM'.padStart(8), 'gain dB'.padStart(8), 'images'.padStart(6)].join(' ');
+  const rule = '-'.repeat(header.length);
+  const lines = [
+    `f2d eval: ${report.photos.count} ${report.photos.split} photos x ${Object.keys(report.configurations).length} configurations at ${report.size.width}x${report.size.height}, model ${report.model.name} (${report.model.dir}), synthesis seed ${report.synth.seed}`,
+    header,
+    rule,
+    ...Object.entries(report.configurations).map(([name, r]) => row(name, r, w)),
+    rule,
+    ...Object.entries(report.tiers).map(([tier, r]) => row(`${tier} (tier)`, r, w)),
+    row('mean', report.mean, w),
+    `in = degraded input, out = restored; ${METRICS_NOTE}; ${report.seconds.toFixed(1)} s`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
