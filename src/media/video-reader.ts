@@ -276,6 +276,11 @@ export class VideoReader {
     return BigInt(Math.round((frameRate.den * timeBase.den) / (frameRate.num * timeBase.num)));
   }
 
+  /** Milliseconds of {@link next} spent converting decoded pictures to RGB24 (the rest is demuxing and decoding). */
+  get convertMs(): number {
+    return this.converter.convertMs;
+  }
+
   /** Frees the decoder and closes the file. Idempotent. */
   close(): void {
     if (this.closed) return;

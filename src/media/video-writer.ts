@@ -125,6 +125,11 @@ export class VideoWriter {
     return this.written;
   }
 
+  /** Milliseconds of {@link writeFrame} spent converting RGB24 to the encoder's format (the rest is x264 and muxing). */
+  get convertMs(): number {
+    return this.converter.convertMs;
+  }
+
   /**
    * Encodes one frame at the given timestamp (in the input video's time base).
    *

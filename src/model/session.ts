@@ -38,7 +38,8 @@ export function availableProviders(): readonly string[] {
   return ort.listSupportedBackends().map((b) => b.name);
 }
 
-function sessionOptions(provider: ExecutionProvider, settings: SessionSettings): ort.InferenceSession.SessionOptions {
+/** The session options every graph here is opened with (exported for the benchmark's option sweeps). */
+export function sessionOptions(provider: ExecutionProvider, settings: SessionSettings): ort.InferenceSession.SessionOptions {
   const { threads, allowSpinning } = settings;
   return {
     executionProviders: [provider],

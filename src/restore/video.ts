@@ -77,6 +77,9 @@ export async function restoreVideo(input: string, output: string, options: Resto
     }
     if (w.frames === 0) throw nothingRestored(input, damage, interrupted);
     times.time('encode', () => w.finish());
+    // Parts of `decode` and `encode`, reported apart so conversion cost shows.
+    times.add('decode.toRgb', reader.convertMs);
+    times.add('encode.fromRgb', w.convertMs);
     await commitOutput(tmp, output);
   } catch (err) {
     // Let a restore still in flight settle so its rejection is not left unhandled.

@@ -1,0 +1,73 @@
+/**
+ * The product, end to end: `f2d restore` as a child process (the CLI users
+ * run), its `--json` summary for fps and per-stage times, and its peak
+ * resident memory (main and worker threads together) from `/usr/bin/time -v`;
+ * without that tool the memory column says it is unavailable.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+
+export interface RestoreRunSettings {
+  readonly clip: string;
+  readonly out: string;
+  readonly modelDir: string;
+  readonly provider: string;
+  readonly threads: number;
+  readonly parserInterval: number;
+  readonly tileSize: number;
+  /** How the CLI is started: TypeScript sources through tsx, or the compiled dist/. */
+  readonly cli: 'tsx' | 'dist';
+  /** Extra environment for the child (e.g. UV_THREADPOOL_SIZE). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface RestoreRun {
+  readonly frames: number;
+  readonly fps: number;
+  /** Milliseconds per frame by stage (from the summary's totals). */
+  readonly stageMsPerFrame: Record<string, number>;
+  readonly peakRssMiB: number;
+  readonly rssSource: string;
+}
+
+const TIME = '/usr/bin/time';
+
+/** Runs one restore and parses what it reports. */
+export async function restoreRun(s: RestoreRunSettings): Promise<RestoreRun> {
+  const entry = s.cli === 'dist' ? ['dist/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  if (s.cli === 'dist' && !existsSync('dist/cli/main.js')) throw new Error('--cli dist needs a build: run npm run build first');
+  const args = [
+    ...entry, 'restore', s.clip, '-o', s.out, '--model', s.modelDir, '--provider', s.provider,
+    '--threads', String(s.threads), '--parser-interval', String(s.parserInterval), '--set', `model.tileSize=${s.tileSize}`,
+    '--overwrite', '--json', '--progress', 'off', '--log-level', 'error',
+  ];
+  const useTime = existsSync(TIME);
+  const [cmd, argv] = useTime ? [TIME, ['-v', process.execPath, ...args]] : [process.execPath, args];
+  const { code, stdout, stderr } = await run(cmd, argv, { ...process.env, ...s.env });
+  rmSync(s.out, { force: true });
+  if (code !== 0) throw new Error(`f2d restore exited with ${code}:\n${stderr.slice(-2000)}`);
+  const summary = JSON.parse(stdout) as { frames: number; fps: number; stages: Record<string, number> };
+  const stageMsPerFrame = Object.fromEntries(Object.entries(summary.stages).map(([k, v]) => [k, v / summary.frames]));
+  let peakRssMiB = NaN;
+  let rssSource = 'unavailable (no /usr/bin/time)';
+  if (useTime) {
+    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+    if (m) {
+      peakRssMiB = Number(m[1]) / 1024;
+      rssSource = '/usr/bin/time -v';
+    }
+  }
+  return { frames: summary.frames, fps: summary.fps, stageMsPerFrame, peakRssMiB, rssSource };
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
