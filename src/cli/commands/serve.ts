@@ -101,6 +101,7 @@ export async function startServe(
   const metrics = new LiveMetrics();
   let run: LiveRun | null = null;
   let fps = 25;
+  let opens = 0;
   const hub = new StreamHub(
     {
       maxBufferedBytes: serve.viewers.maxBufferedBytes,
@@ -121,7 +122,9 @@ export async function startServe(
   const frames$ = liveFrames$(spec, serve, {
     onOpen: (rate) => {
       if (rate !== null && rate > 0 && rate <= 240) fps = rate;
-      log.info(`source ${serve.source} open${rate === null ? '' : ` at ${rate.toFixed(2)} fps`}`);
+      opens += 1;
+      // A looping file reopens at each pass: say it once, then only in debug logs.
+      (opens === 1 || spec.reconnect ? log.info : log.debug).call(log, `source ${serve.source} open${rate === null ? '' : ` at ${rate.toFixed(2)} fps`}`);
     },
     onRetry: (attempt, delayMs, reason) => {
       metrics.reconnects.inc();
