@@ -204,6 +204,19 @@ def randomise_zero_init(model: nn.Module, seed: int = 0) -> None:
                 p.copy_(torch.randn(p.shape, generator=g) * 0.05)
 
 
+def training_data_summary(photos_dir: Path) -> dict:
+    """Per-package photo counts, versions and licences of the photos a model was trained on."""
+    manifest = json.loads((photos_dir / "manifest.json").read_text())
+    packages: dict[str, dict] = {}
+    for rec in manifest["photos"]:
+        entry = packages.setdefault(rec["package"], {"version": rec["version"], "licence": rec["licence"],
+                                                    "train": 0, "val": 0})
+        entry[rec["split"]] += 1
+    return {"source": "photographs shipped in Debian packages (scripts/sources/photo-sources.tsv), "
+                      "gathered by scripts/f2dnet/photos.py; weather synthesised by scripts/f2dnet/synth.py",
+            "splits": manifest["splits"], "packages": packages}
+
+
 def load_checkpoint(path: Path) -> tuple[F2DNet, dict]:
     ckpt = torch.load(path, map_location="cpu")
     cfg = F2DConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in ckpt["model_config"].items()})
@@ -221,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--synth", action="store_true", help="export the weather synthesis instead")
     ap.add_argument("--name")
     ap.add_argument("--metrics", type=Path, help="JSON of validation metrics to record")
+    ap.add_argument("--photos", type=Path, help="photo folder the model was trained on (records licences)")
     args = ap.parse_args(argv)
     if args.synth:
         export_synth(args.out)
@@ -237,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         extra["training"] = {"note": "untrained: random weights for tests only"}
     else:
         ap.error("give --checkpoint, --random-init or --synth")
+    if args.photos:
+        extra["trainingData"] = training_data_summary(args.photos)
     if args.metrics:
         extra["metrics"] = json.loads(args.metrics.read_text())
     m = export_model(model, args.out, args.name or args.out.name, extra)

@@ -82,6 +82,20 @@ def read_photo_bytes(root: Path, path: str, rcc_cache: dict) -> bytes:
     return (root / path).read_bytes()
 
 
+def licence_from_copyright(root: Path, pkg: str) -> str:
+    """The distinct ``License:`` names of a package's Debian copyright file."""
+    path = root / "usr/share/doc" / pkg / "copyright"
+    if not path.exists():
+        return "see the package's Debian copyright file"
+    names = []
+    for line in path.read_text(errors="replace").splitlines():
+        if line.startswith("License:"):
+            name = line.split(":", 1)[1].strip()
+            if name and name not in names:
+                names.append(name)
+    return f"{' AND/OR '.join(names) or 'unstated'} (Debian {pkg} copyright file)"
+
+
 def split_of(pkg: str, path: str) -> str:
     h = int(hashlib.sha1(f"{pkg}/{path}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return "val" if h < VAL_FRACTION else "train"
@@ -127,7 +141,7 @@ def gather(out: Path, cache: Path, max_side: int) -> dict:
         records.append({"file": f"{split}/{dest.name}", "package": pkg, "version": versions[pkg],
                         "source_path": path, "tag": tag, "split": split,
                         "width": img.width, "height": img.height,
-                        "licence": licences.get(pkg, "see the package's Debian copyright file")})
+                        "licence": licences.get(pkg) or licence_from_copyright(cache / pkg, pkg)})
     manifest = {"count": len(records), "failures": failures, "photos": records,
                 "splits": {s: sum(r["split"] == s for r in records) for s in ("train", "val")}}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
