@@ -171,7 +171,8 @@ if (sections.has('model') || sections.has('restore')) {
         const t = timings[0]!;
         const parserMs = t.provider === null ? NaN : median(timings.map((x) => x.parserMs));
         const restorerMs = t.provider === null ? NaN : median(timings.map((x) => x.restorerMs));
-        modelCeiling.set(`${provider}/${key}/${threads}`, { ...t, parserMs, restorerMs });
+        const restorerCpuMs = t.provider === null ? NaN : median(timings.map((x) => x.restorerCpuMs));
+        modelCeiling.set(`${provider}/${key}/${threads}`, { ...t, parserMs, restorerMs, restorerCpuMs });
         results.model.push({
           provider,
           available: t.provider !== null,
@@ -180,6 +181,7 @@ if (sections.has('model') || sections.has('restore')) {
           threads,
           parserMs: round(parserMs),
           restorerMs: round(restorerMs),
+          restorerCpuMs: round(restorerCpuMs),
           fps: Object.fromEntries(intervals.map((k) => [String(k), round(modelFps({ parserMs, restorerMs }, k))])),
           loadAvg: load,
         });
@@ -208,7 +210,8 @@ if (sections.has('options')) {
   for (const [v, variant] of OPTION_VARIANTS.entries()) {
     const parserMs = median(timings[v]!.map((x) => x.parserMs));
     const restorerMs = median(timings[v]!.map((x) => x.restorerMs));
-    results.options.push({ variant: variant.name, size: key, threads, parserMs: round(parserMs), restorerMs: round(restorerMs), loadAvg: load });
+    const restorerCpuMs = median(timings[v]!.map((x) => x.restorerCpuMs));
+    results.options.push({ variant: variant.name, size: key, threads, parserMs: round(parserMs), restorerMs: round(restorerMs), restorerCpuMs: round(restorerCpuMs), loadAvg: load });
     log(`  ${variant.name}: parser ${round(parserMs)} ms, restorer ${round(restorerMs)} ms`);
   }
   save();
@@ -238,6 +241,7 @@ if (sections.has('restore')) {
           fps: round(value.fps),
           stageMsPerFrame: Object.fromEntries(Object.entries(value.stageMsPerFrame).map(([k, v]) => [k, round(v, 2)])),
           peakRssMiB: round(value.peakRssMiB, 0),
+          cpuMsPerFrame: round(value.cpuMsPerFrame),
           mediaCeilingFps: round(mediaCeil),
           modelCeilingFps: round(modelCeil),
           efficiency: round(value.fps / slower, 2),

@@ -28,6 +28,11 @@ export interface RestoreRun {
   readonly stageMsPerFrame: Record<string, number>;
   readonly peakRssMiB: number;
   readonly rssSource: string;
+  /**
+   * CPU time (user + system, all threads) per frame, whole process including start-up and model load.
+   * Less sensitive than wall time to other work on the machine: it counts what this run cost, not how long it waited.
+   */
+  readonly cpuMsPerFrame: number;
 }
 
 const TIME = '/usr/bin/time';
@@ -49,6 +54,7 @@ export async function restoreRun(s: RestoreRunSettings): Promise<RestoreRun> {
   const summary = JSON.parse(stdout) as { frames: number; fps: number; stages: Record<string, number> };
   const stageMsPerFrame = Object.fromEntries(Object.entries(summary.stages).map(([k, v]) => [k, v / summary.frames]));
   let peakRssMiB = NaN;
+  let cpuMsPerFrame = NaN;
   let rssSource = 'unavailable (no /usr/bin/time)';
   if (useTime) {
     const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
@@ -56,8 +62,11 @@ export async function restoreRun(s: RestoreRunSettings): Promise<RestoreRun> {
       peakRssMiB = Number(m[1]) / 1024;
       rssSource = '/usr/bin/time -v';
     }
+    const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+    const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+    if (user && sys) cpuMsPerFrame = ((Number(user[1]) + Number(sys[1])) * 1000) / summary.frames;
   }
-  return { frames: summary.frames, fps: summary.fps, stageMsPerFrame, peakRssMiB, rssSource };
+  return { frames: summary.frames, fps: summary.fps, stageMsPerFrame, peakRssMiB, rssSource, cpuMsPerFrame };
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
