@@ -11,7 +11,7 @@
  * the load says how noisy. Writes `<out>/results.json` and `<out>/results.md`.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExecutionProvider } from '../../src/model/types.js';
 import { benchClip, CLIP_DIR, firstFrameRgb } from './clips.js';
@@ -111,7 +111,8 @@ function medianBy<T>(key: (t: T) => number): (all: T[]) => T {
 const results: Results = {
   machine: machineInfo(),
   settings: {
-    model: modelDir,
+    // A model outside the work tree is named, not located: committed results hold no paths of this machine.
+    model: isAbsolute(modelDir) && relative(process.cwd(), modelDir).startsWith('..') ? `${basename(modelDir)} (outside the work tree)` : modelDir,
     modelName: await modelName(modelDir),
     runs,
     quick,
