@@ -43,7 +43,7 @@ describe('browser: the viewer in real Chromium (WebCodecs)', function () {
   before(async function () {
     if (!existsSync(CHROMIUM)) this.skip(); // Chromium is installed by .ci/run (apt-get install chromium)
     setFfmpegLogLevel('quiet');
-    serve = await startServe(liveTestConfig({ 'serve.source': 'models/demo/city-night-640x360.mp4', 'serve.width': 640, 'serve.height': 360 }), silentLogger);
+    serve = await startServe(liveTestConfig({ 'serve.source': 'test/fixtures/media/city-night-640x360.mp4', 'serve.width': 640, 'serve.height': 360 }), silentLogger);
     profile = mkdtempSync(path.join(tmpdir(), 'f2d-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,

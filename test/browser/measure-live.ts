@@ -20,7 +20,7 @@ import { silentLogger } from '../../src/log.js';
 import { TestRtspServer } from '../helpers/rtsp-server.js';
 import { TINY_MODEL, liveTestConfig, setFfmpegLogLevel } from '../helpers/live.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, model: { type: 'string' }, threads: { type: 'string', default: '0' }, clip: { type: 'string', default: 'models/demo/city-night-640x360.mp4' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, model: { type: 'string' }, threads: { type: 'string', default: '0' }, clip: { type: 'string', default: 'test/fixtures/media/city-night-640x360.mp4' } } });
 const seconds = Number(values.seconds);
 const model = values.model ?? (existsSync('models/f2d-lite/manifest.json') ? 'models/f2d-lite' : TINY_MODEL);
 setFfmpegLogLevel('quiet');

@@ -13,7 +13,7 @@ import type { LiveFrame } from '../../src/live/types.js';
 import { TestRtspServer } from '../helpers/rtsp-server.js';
 import { SAMPLE_CLIP, setFfmpegLogLevel, waitFor } from '../helpers/live.js';
 
-const CLIP = 'models/demo/city-night-640x360.mp4';
+const CLIP = 'test/fixtures/media/city-night-640x360.mp4';
 const TMP = path.join('test', '.tmp', 'live-sources');
 
 describe('live sources: RTSP (real server), HLS over HTTP, a source dying and coming back', function () {
