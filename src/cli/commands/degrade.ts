@@ -28,7 +28,7 @@ export class WeatherFrames implements FrameRestorer {
    * @param oneStorm `true` for a video: the parameters stay those of `seed` for every frame
    */
   constructor(
-    private readonly degrader: OnnxDegrader,
+    private readonly degrader: Pick<OnnxDegrader, 'degrade' | 'close'>,
     readonly weather: string,
     readonly seed: number,
     readonly oneStorm: boolean,

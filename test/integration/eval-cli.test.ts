@@ -1,0 +1,211 @@
+/**
+ * `f2d degrade` and `f2d eval` as a user runs them (child processes), with
+ * models/synth and the f2d-tiny fixture model, on images and clips made here.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchmarkReport } from '../../src/eval/report.js';
+import type { PairsReport } from '../../src/eval/pairs.js';
+import { readImage, writeImage } from '../../src/media/index.js';
+import { OnnxDegrader } from '../../src/model/onnx-degrader.js';
+import type { RgbFrame } from '../../src/model/types.js';
+import { makeClip, tmpDir } from '../helpers/clips.js';
+import { framePtsTimes } from '../helpers/media-tools.js';
+import { naivePsnr, naiveSsim } from '../helpers/naive-metrics.js';
+
+const MAIN = join('src', 'cli', 'main.ts');
+const TINY_MODEL = join('test', 'fixtures', 'models', 'f2d-tiny');
+const SYNTH = join('models', 'synth');
+/** Both sides compute in float64 from the same 8-bit values; only summation order differs. */
+const SCORE_TOL = 1e-9;
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function f2d(args: readonly string[]): Result {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args, '--threads', '1', '--progress', 'off'], {
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A smooth picture with some structure, so SSIM and the weather have something to work on. */
+function scene(width: number, height: number, phase: number): RgbFrame {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      data[i] = Math.round(127 + 120 * Math.sin((x + phase) / 5));
+      data[i + 1] = Math.round((255 * y) / (height - 1));
+      data[i + 2] = (x * 7 + y * 3 + phase) % 256;
+    }
+  }
+  return { width, height, data };
+}
+
+describe('cli: f2d degrade and f2d eval (child process)', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let synth: OnnxDegrader;
+  before(async () => {
+    dir = tmpDir('eval-cli');
+    synth = await OnnxDegrader.create({ modelDir: SYNTH, provider: 'cpu', threads: 1 });
+  });
+  after(async () => {
+    await synth?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('f2d degrade', () => {
+    it('degrades an image exactly as the synthesis does with that seed', async () => {
+      const input = join(dir, 'street.png');
+      const clean = scene(64, 48, 0);
+      await writeImage(input, clean, { jpegQuality: 95, webpQuality: 95 });
+      const r = f2d(['degrade', input, '--weather', 'low_rain', '--seed', '3']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /degraded 1 images/);
+      const out = await readImage(join(dir, 'street-low_rain.png'));
+      const expected = await synth.degrade({ ...clean, data: clean.data.slice() }, { configuration: 'low_rain', seed: 3 });
+      assert.deepEqual([out.width, out.height], [64, 48]);
+      // readImage hands out Buffers: compare the bytes as plain Uint8Arrays.
+      assert.deepEqual(new Uint8Array(out.data), new Uint8Array(expected.frame.data));
+      assert.notDeepEqual(new Uint8Array(out.data), clean.data);
+    });
+
+    it('degrades a clip keeping its frames and timestamps', async () => {
+      const clip = makeClip(join(dir, 'clip.mp4'), { width: 64, height: 48, fps: 10, seconds: 1 });
+      const output = join(dir, 'clip-snow.mp4');
+      const r = f2d(['degrade', clip, '-o', output, '--weather', 'snow', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const summary = JSON.parse(r.stdout) as { frames: number; kind: string };
+      assert.equal(summary.kind, 'video');
+      assert.deepEqual(framePtsTimes(output), framePtsTimes(clip));
+      assert.equal(summary.frames, framePtsTimes(clip).length);
+    });
+
+    it('needs --weather, and names the known ones for an unknown one', () => {
+      const input = join(dir, 'street.png');
+      const none = f2d(['degrade', input]);
+      assert.equal(none.code, 2, none.stderr);
+      assert.match(none.stderr, /^error \[ERR_CONFIG_USAGE\] f2d degrade needs --weather <name>/m);
+      const bad = f2d(['degrade', input, '-o', join(dir, 'x.png'), '--weather', 'fog']);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /^error \[ERR_MODEL_SYNTH_CONFIG\] unknown weather 'fog'; known: low, haze, rain, snow, low_haze/m);
+      assert.match(bad.stderr, /^hint: pass --weather/m);
+    });
+  });
+
+  describe('f2d eval', () => {
+    let photos: string;
+    let save: string;
+    let report: BenchmarkReport;
+    const WIDTH = 48;
+    const HEIGHT = 32;
+
+    before(async () => {
+      photos = join(dir, 'photos');
+      save = join(dir, 'bench');
+      mkdirSync(join(photos, 'val'), { recursive: true });
+      mkdirSync(join(photos, 'train'), { recursive: true });
+      // One wide and one tall photo: both are cropped to 3:2 and scaled to 48x32.
+      await writeImage(join(photos, 'val', 'wide.png'), scene(96, 40, 1), { jpegQuality: 95, webpQuality: 95 });
+      await writeImage(join(photos, 'val', 'tall.png'), scene(40, 70, 9), { jpegQuality: 95, webpQuality: 95 });
+      await writeImage(join(photos, 'train', 'other.png'), scene(40, 40, 4), { jpegQuality: 95, webpQuality: 95 });
+      writeFileSync(
+        join(photos, 'manifest.json'),
+        JSON.stringify({
+          photos: [
+            { file: 'val/wide.png', split: 'val' },
+            { file: 'train/other.png', split: 'train' },
+            { file: 'val/tall.png', split: 'val' },
+          ],
+        }),
+      );
+      const json = join(dir, 'report.json');
+      const r = f2d([
+        'eval',
+        '--photos', photos,
+        '--model', TINY_MODEL,
+        '--set', `eval.width=${WIDTH}`,
+        '--set', `eval.height=${HEIGHT}`,
+        '--save', save,
+        '--json', json,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^mean\s+\d+\.\d\d\s+\d\.\d{4}\s+\d+\.\d\d/m, r.stdout);
+      assert.match(r.stdout, /^low_haze_snow\s/m);
+      assert.match(r.stdout, /^triple \(tier\)\s/m);
+      report = JSON.parse(readFileSync(json, 'utf8')) as BenchmarkReport;
+    });
+
+    it('writes the JSON report: 2 photos x 11 configurations, 3 tiers, the mean', () => {
+      assert.equal(report.format, 'f2d-eval/1');
+      assert.equal(report.model.name, 'f2d-tiny');
+      assert.deepEqual(report.size, { width: WIDTH, height: HEIGHT });
+      assert.equal(report.photos.count, 2);
+      assert.equal(Object.keys(report.configurations).length, 11);
+      for (const row of Object.values(report.configurations)) assert.equal(row.count, 2);
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(report.tiers).map(([t, row]) => [t, row.count])),
+        { single: 8, pair: 10, triple: 4 },
+      );
+      assert.equal(report.mean.count, 22);
+      assert.equal(report.items.length, 22);
+      assert.deepEqual([...new Set(report.items.map((i) => i.photo))], ['wide', 'tall']);
+      assert.equal(new Set(report.items.map((i) => i.seed)).size, 22, 'one seed per (photo, configuration)');
+      for (const i of report.items) {
+        assert.ok(i.input.psnr > 0 && i.input.psnr < 100 && i.input.ssim < 1, JSON.stringify(i));
+        assert.ok(Number.isFinite(i.restored.psnr) && Number.isFinite(i.restored.ssim), JSON.stringify(i));
+      }
+    });
+
+    it('scores the degraded and restored images as an independent plain computation does', async () => {
+      for (const item of report.items) {
+        const clean = await readImage(join(save, 'clear', `${item.photo}.png`));
+        const degraded = await readImage(join(save, item.configuration, `${item.photo}.png`));
+        const restored = await readImage(join(save, 'restored', item.configuration, `${item.photo}.png`));
+        assert.deepEqual([clean.width, clean.height], [WIDTH, HEIGHT]);
+        const what = `${item.photo}/${item.configuration}`;
+        assert.ok(Math.abs(item.input.psnr - naivePsnr(degraded, clean)) < SCORE_TOL, `${what} input psnr`);
+        assert.ok(Math.abs(item.input.ssim - naiveSsim(degraded, clean)) < SCORE_TOL, `${what} input ssim`);
+        assert.ok(Math.abs(item.restored.psnr - naivePsnr(restored, clean)) < SCORE_TOL, `${what} restored psnr`);
+        assert.ok(Math.abs(item.restored.ssim - naiveSsim(restored, clean)) < SCORE_TOL, `${what} restored ssim`);
+      }
+      for (const [name, row] of Object.entries(report.configurations)) {
+        const mine = report.items.filter((i) => i.configuration === name);
+        const mean = mine.reduce((s, i) => s + i.input.psnr, 0) / mine.length;
+        assert.ok(Math.abs(row.input.psnr - mean) < SCORE_TOL, name);
+      }
+    });
+
+    it('degrades each benchmark image from its recorded seed (reproducible)', async () => {
+      const item = report.items.find((i) => i.photo === 'tall' && i.configuration === 'haze_rain')!;
+      const clean = await readImage(join(save, 'clear', 'tall.png'));
+      const degraded = await readImage(join(save, 'haze_rain', 'tall.png'));
+      const again = await synth.degrade(clean, { configuration: 'haze_rain', seed: item.seed });
+      assert.deepEqual(new Uint8Array(again.frame.data), new Uint8Array(degraded.data));
+    });
+
+    it('--pairs scores a saved configuration folder against clear/ to the same numbers', () => {
+      const r = f2d(['eval', '--pairs', join(save, 'rain'), join(save, 'clear'), '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const pairs = JSON.parse(r.stdout) as PairsReport;
+      assert.equal(pairs.count, 2);
+      assert.ok(Math.abs(pairs.mean.psnr - report.configurations['rain']!.input.psnr) < SCORE_TOL);
+      assert.ok(Math.abs(pairs.mean.ssim - report.configurations['rain']!.input.ssim) < SCORE_TOL);
+    });
+
+    it('points to `npm run photos` when the photos are missing', () => {
+      const r = f2d(['eval', '--photos', join(dir, 'no-photos'), '--model', TINY_MODEL]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^error \[ERR_EVAL_PHOTOS_MISSING\] no photo manifest at /m);
+      assert.match(r.stderr, /^hint: run `npm run photos`/m);
+    });
+  });
+});
