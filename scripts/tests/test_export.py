@@ -1,0 +1,49 @@
+"""The export writes valid ONNX whose inputs and outputs are what the manifest declares."""
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+import onnx
+import torch
+
+from f2dnet.export import export_model, export_synth, randomise_zero_init
+from f2dnet.model import CONFIGS, F2DNet
+
+
+def io_names(path: Path) -> tuple[list[str], list[str]]:
+    m = onnx.load(str(path))
+    onnx.checker.check_model(m)
+    inits = {i.name for i in m.graph.initializer}
+    return [i.name for i in m.graph.input if i.name not in inits], [o.name for o in m.graph.output]
+
+
+class ExportTest(unittest.TestCase):
+    def test_restorer_export_matches_manifest(self):
+        torch.manual_seed(0)
+        model = F2DNet(CONFIGS["tiny"])
+        randomise_zero_init(model)
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d)
+            manifest = export_model(model, out, "t", {})
+            self.assertEqual(json.loads((out / "manifest.json").read_text())["name"], "t")
+            for graph in ("parser", "restorer"):
+                ins, outs = io_names(out / manifest["files"][graph]["path"])
+                self.assertEqual(ins, [i["name"] for i in manifest["io"][graph]["inputs"]])
+                self.assertEqual(outs, [o["name"] for o in manifest["io"][graph]["outputs"]])
+            g = manifest["golden"]
+            restored = (out / "golden" / "restored.u8").read_bytes()
+            self.assertEqual(len(restored), g["width"] * g["height"] * 3)
+
+    def test_synth_export_matches_manifest(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d)
+            manifest = export_synth(out)
+            ins, outs = io_names(out / "degrade.onnx")
+            self.assertEqual(ins, ["image", "flags", "params", "noise"])
+            self.assertEqual(outs, ["degraded"])
+            self.assertEqual(len(manifest["configurations"]), 11)
+
+
+if __name__ == "__main__":
+    unittest.main()
