@@ -164,11 +164,14 @@ class Expert(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
+    def features(self, h: torch.Tensor) -> torch.Tensor:
+        """Everything up to the last (linear) 1×1 projection."""
         x = F.silu(self.conv1(self.inp(h)))
         x = F.silu(self.conv2(x))
-        x = x * self.se(x.mean((2, 3), keepdim=True))
-        return self.out(x)
+        return x * self.se(x.mean((2, 3), keepdim=True))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(h))
 
 
 class F2DNet(nn.Module):
@@ -222,11 +225,26 @@ class F2DNet(nn.Module):
         """
         temb = self.time_mlp(timestep_embedding(k, self.cfg.emb))
         if same_input:
-            half = 3 * UNSHUFFLE ** 2
-            w = self.inp.weight[:, :half] + self.inp.weight[:, half:]
-            s1 = F.conv2d(xu_cond, w, self.inp.bias)
+            s1 = F.conv2d(xu_cond, self.folded_input_weight(), self.inp.bias)
         else:
             s1 = self.inp(torch.cat([xu_t, xu_cond], 1))
+        h, alpha = self.trunk(s1, temb, maps, weights)
+
+        # Factorized output, composed on 4×4 sub-pixel blocks (m_i is constant within a block):
+        # v_share + Σ α_i · m_i ⊙ Δv_i.
+        v = self.head(h)
+        for i, expert in enumerate(self.experts):
+            v = v + alpha[:, i, None, None, None] * maps[:, i:i + 1] * expert(h)
+        return v, alpha
+
+    def folded_input_weight(self) -> torch.Tensor:
+        """The input 1×1 convolution when x_t = x_cond: its two input halves summed."""
+        half = 3 * UNSHUFFLE ** 2
+        return self.inp.weight[:, :half] + self.inp.weight[:, half:]
+
+    def trunk(self, s1: torch.Tensor, temb: torch.Tensor, maps: torch.Tensor,
+              weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Backbone from the embedded input to h_final (1/4 scale), and the gate α."""
         s1 = self.enc1(s1, temb)
         s2 = self.enc2(self.down1(F.silu(s1)), temb)
         h = self.down2(F.silu(s2))
@@ -243,14 +261,7 @@ class F2DNet(nn.Module):
         logits = self.gate(torch.cat([temb, wn, maps.mean((2, 3)), freq], 1))
         if self.training and self.gate_noise > 0:
             logits = logits + torch.randn_like(logits) * self.gate_noise
-        alpha = torch.softmax(logits, 1)
-
-        # Factorized output, composed on 4×4 sub-pixel blocks (m_i is constant within a block):
-        # v_share + Σ α_i · m_i ⊙ Δv_i.
-        v = self.head(h)
-        for i, expert in enumerate(self.experts):
-            v = v + alpha[:, i, None, None, None] * maps[:, i:i + 1] * expert(h)
-        return v, alpha
+        return h, torch.softmax(logits, 1)
 
 
 def count_parameters(module: nn.Module) -> int:
