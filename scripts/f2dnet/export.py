@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name")
     ap.add_argument("--metrics", type=Path, help="JSON of validation metrics to record")
     ap.add_argument("--photos", type=Path, help="photo folder the model was trained on (records licences)")
+    ap.add_argument("--previous", type=Path, action="append", default=[],
+                    help="checkpoint of an earlier training stage this one started from (recorded)")
     args = ap.parse_args(argv)
     if args.synth:
         export_synth(args.out)
@@ -250,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.checkpoint:
         model, ckpt = load_checkpoint(args.checkpoint)
         extra["training"] = ckpt.get("training_info", {})
+        if args.previous:
+            extra["training"]["previousStages"] = [torch.load(p, map_location="cpu").get("training_info", {})
+                                                   for p in args.previous]
     elif args.random_init:
         torch.manual_seed(0)
         model = F2DNet(CONFIGS[args.config])

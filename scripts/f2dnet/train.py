@@ -115,6 +115,12 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
     transport = Transport(opt["sigmas_scale"])
     step, elapsed, best = 0, 0.0, -1.0
     last = run_dir / "last.pt"
+    if not last.exists() and opt.get("init_from"):
+        # fine-tuning: start from another run's EMA weights with a fresh optimiser and schedule
+        ck = torch.load(opt["init_from"], map_location="cpu")
+        model.load_state_dict(ck["ema"])
+        ema.load_state_dict(ck["ema"])
+        print(f"initialised from {opt['init_from']} (step {ck['step']})", flush=True)
     if last.exists():
         ck = torch.load(last, map_location="cpu")
         model.load_state_dict(ck["model"])
