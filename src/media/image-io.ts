@@ -3,10 +3,11 @@
  * format the file name asks for.
  */
 import { writeFile } from 'node:fs/promises';
-import { AV_OPT_SEARCH_CHILDREN, AV_PIX_FMT_RGB24, Encoder, FF_ENCODER_LIBWEBP, Frame, Scaler, type CodecContext } from 'node-av';
+import { AV_OPT_SEARCH_CHILDREN, Encoder, FF_ENCODER_LIBWEBP, Frame, Scaler, type CodecContext } from 'node-av';
 import { F2dError, OutputError } from '../errors.js';
 import type { RgbFrame } from '../model/types.js';
 import { reason } from './av-errors.js';
+import { avFrameOfRgb } from './rgb-convert.js';
 import { imageExtensions, imageFormatOf } from './formats.js';
 import { assertInputFile, openDecoder, openDemuxer, videoStreamOf } from './open-input.js';
 
@@ -84,11 +85,7 @@ export function encodeImage(path: string, image: RgbFrame, options: ImageWriteOp
       hint: `name the output with one of ${imageExtensions().join(', ')}`,
     });
   }
-  const frame = Frame.fromVideoBuffer(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-    width: image.width,
-    height: image.height,
-    format: AV_PIX_FMT_RGB24,
-  });
+  const frame = avFrameOfRgb(image);
   try {
     using scaler = new Scaler();
     if (format === 'png') return scaler.toPngSync(frame, { format: 'rgb' });

@@ -2,10 +2,11 @@
  * Cropping and resizing RGB24 pictures with swscale (the benchmark's fixed-size
  * crops of photos of any size).
  */
-import { AV_PIX_FMT_RGB24, Frame, Scaler } from 'node-av';
+import { Scaler } from 'node-av';
 import { F2dError } from '../errors.js';
 import type { RgbFrame } from '../model/types.js';
 import { reason } from './av-errors.js';
+import { avFrameOfRgb } from './rgb-convert.js';
 
 /** A rectangle in source pixels. */
 export interface PixelRect {
@@ -34,11 +35,7 @@ export function cropResizeRgb(image: RgbFrame, crop: PixelRect, width: number, h
       `cannot cut ${crop.width}x${crop.height}+${crop.x}+${crop.y} out of a ${image.width}x${image.height} picture (${image.data.length} bytes) and scale it to ${width}x${height}`,
     );
   }
-  const frame = Frame.fromVideoBuffer(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-    width: image.width,
-    height: image.height,
-    format: AV_PIX_FMT_RGB24,
-  });
+  const frame = avFrameOfRgb(image);
   try {
     using scaler = new Scaler();
     const data = scaler.toBufferSync(frame, { crop: { ...crop }, resize: { width, height }, format: 'rgb' });

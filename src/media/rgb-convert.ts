@@ -11,6 +11,18 @@ import { performance } from 'node:perf_hooks';
 import { AV_PIX_FMT_RGB24, AVCOL_RANGE_MPEG, Frame, SoftwareScaleContext, type AVColorSpace, type AVPixelFormat } from 'node-av';
 import type { RgbFrame } from '../model/types.js';
 
+/**
+ * Wraps a packed RGB24 picture as a node-av frame over the same memory (no copy).
+ * The caller frees the frame; the picture's buffer must outlive it.
+ */
+export function avFrameOfRgb(image: RgbFrame): Frame {
+  return Frame.fromVideoBuffer(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    width: image.width,
+    height: image.height,
+    format: AV_PIX_FMT_RGB24,
+  });
+}
+
 export class RgbConverter {
   private readonly toRgbCtx = new SoftwareScaleContext();
   private readonly fromRgbCtx = new SoftwareScaleContext();
@@ -44,11 +56,7 @@ export class RgbConverter {
   /** An RGB24 picture as a new frame in `format`, tagged with `colorSpace` and limited range (the caller frees it). */
   fromRgb(rgb: RgbFrame, format: AVPixelFormat, colorSpace: AVColorSpace): Frame {
     const t0 = performance.now();
-    const src = Frame.fromVideoBuffer(Buffer.from(rgb.data.buffer, rgb.data.byteOffset, rgb.data.byteLength), {
-      width: rgb.width,
-      height: rgb.height,
-      format: AV_PIX_FMT_RGB24,
-    });
+    const src = avFrameOfRgb(rgb);
     const dst = new Frame();
     try {
       dst.alloc();
