@@ -67,13 +67,18 @@ def _gaussian_from_uniform(u1: torch.Tensor, u2: torch.Tensor) -> torch.Tensor:
     return torch.sqrt(-2 * torch.log(u1.clamp(min=1e-7))) * torch.cos(2 * torch.pi * u2)
 
 
-def _line_kernels(angle: torch.Tensor, length: torch.Tensor, width: torch.Tensor) -> torch.Tensor:
-    """Per-image anti-aliased line kernels [B,1,K,K] with peak 1 (angle 0 = vertical)."""
+def _rotated_grid(angle: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Kernel-grid coordinates along and across direction ``angle`` (0 = vertical): [B,K,K] each."""
     r = torch.arange(KERNEL, dtype=angle.dtype, device=angle.device) - KERNEL // 2
     yy, xx = r.view(-1, 1), r.view(1, -1)
-    a, ln, w = angle.view(-1, 1, 1), length.view(-1, 1, 1), width.view(-1, 1, 1)
-    along = xx * torch.sin(a) + yy * torch.cos(a)
-    across = xx * torch.cos(a) - yy * torch.sin(a)
+    a = angle.view(-1, 1, 1)
+    return xx * torch.sin(a) + yy * torch.cos(a), xx * torch.cos(a) - yy * torch.sin(a)
+
+
+def _line_kernels(angle: torch.Tensor, length: torch.Tensor, width: torch.Tensor) -> torch.Tensor:
+    """Per-image anti-aliased line kernels [B,1,K,K] with peak 1 (angle 0 = vertical)."""
+    along, across = _rotated_grid(angle)
+    ln, w = length.view(-1, 1, 1), width.view(-1, 1, 1)
     k = torch.exp(-(across ** 2) / (2 * w ** 2)) * torch.sigmoid((ln / 2 - along.abs()) * 2)
     return _drop_tiny(k).unsqueeze(1)
 
@@ -85,11 +90,8 @@ def _drop_tiny(k: torch.Tensor) -> torch.Tensor:
 
 def _disc_kernels(radius: torch.Tensor, streak: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     """Soft discs of ``radius`` smeared along ``angle`` by ``streak`` pixels: [B,1,K,K]."""
-    r = torch.arange(KERNEL, dtype=radius.dtype, device=radius.device) - KERNEL // 2
-    yy, xx = r.view(-1, 1), r.view(1, -1)
-    a, rad, st = angle.view(-1, 1, 1), radius.view(-1, 1, 1), streak.view(-1, 1, 1)
-    along = xx * torch.sin(a) + yy * torch.cos(a)
-    across = xx * torch.cos(a) - yy * torch.sin(a)
+    along, across = _rotated_grid(angle)
+    rad, st = radius.view(-1, 1, 1), streak.view(-1, 1, 1)
     # distance to a segment of length `st` centred on the origin
     d_along = (along.abs() - st / 2).clamp(min=0)
     dist = torch.sqrt(d_along ** 2 + across ** 2 + 1e-6)
