@@ -303,7 +303,10 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
 
     it('turns a worker that dies mid-request into an error, not a hang', async () => {
       const r = await OnnxRestorer.create(options());
-      const inflight = r.restore(frameOf(golden.width, golden.height, golden.input));
+      // A large frame keeps the worker busy for far longer than terminate() takes to land;
+      // with the small golden frame the reply could arrive first and the test would race.
+      const big = { width: 1920, height: 1080, data: new Uint8Array(1920 * 1080 * 3) };
+      const inflight = r.restore(big);
       await r[kWorker].terminate();
       await assert.rejects(inflight, expectCode('ERR_MODEL_WORKER_EXIT', /the model worker stopped while running the restorer/));
       await assert.rejects(r.restore(frameOf(golden.width, golden.height, golden.input)), expectCode('ERR_MODEL_WORKER_EXIT'));
