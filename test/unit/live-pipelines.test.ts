@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig, PIPELINES_DIR } from '../../src/config/load.js';
 
 describe('live: pipelines/*.json are config layers validated by the config schema', () => {
@@ -14,8 +15,15 @@ describe('live: pipelines/*.json are config layers validated by the config schem
       const { config, sources } = loadConfig({ pipeline: name });
       assert.equal(config.pipeline.name, name);
       assert.match(sources.get('pipeline.name') ?? '', /^pipeline /);
+      assert.ok(existsSync(join(config.model.dir, 'manifest.json')), `${name}: model.dir ${config.model.dir} holds no model`);
     });
   }
+
+  it('live pipelines run the int8 model, file restoration the float one', () => {
+    assert.match(loadConfig({ pipeline: 'demo-live' }).config.model.dir, /models\/f2d-lite-int8$/);
+    assert.match(loadConfig({ pipeline: 'dashcam-live' }).config.model.dir, /models\/f2d-lite-int8$/);
+    assert.match(loadConfig({ pipeline: 'file-restore' }).config.model.dir, /models\/f2d-lite$/);
+  });
 
   it('sits between the defaults and the flags', () => {
     const { config } = loadConfig({ pipeline: 'dashcam-live', flags: [{ key: 'serve.parserInterval', value: '3', flag: '--set serve.parserInterval=3' }] });
