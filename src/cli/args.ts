@@ -105,7 +105,7 @@ input/output:
                           (default: <input>-restored next to the input)
   --overwrite             replace an existing output
 settings (each is a config key; see config/default.json):
-  --model <dir>           model directory with manifest.json        (model.dir)
+  --model <dir|name>      model directory with manifest.json, or a bundled model: f2d-lite, f2d-lite-int8  (model.dir)
   --provider <name>       cpu | cuda | webgpu                       (model.provider)
   --threads <n>           onnxruntime threads, 0 = automatic        (model.threads)
   --parser-interval <n>   run the parser every n frames             (model.parserInterval)

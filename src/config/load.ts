@@ -16,6 +16,8 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 
 /** The bundled defaults file. */
 export const DEFAULTS_PATH = resolve(PACKAGE_ROOT, 'config', 'default.json');
+/** The models shipped with the package (`models/<name>/`). */
+export const BUNDLED_MODELS_DIR = resolve(PACKAGE_ROOT, 'models');
 
 /** One value set by a CLI flag: the dotted key, the raw string or typed value, and the flag's name. */
 export interface FlagValue {
@@ -62,7 +64,12 @@ function flatten(obj: Record<string, unknown>, source: ConfigSource, baseDir: st
 
 function resolvePath(key: string, value: unknown, baseDir: string): unknown {
   if (!PATH_KEYS.includes(key) || typeof value !== 'string' || isAbsolute(value)) return value;
-  return resolve(baseDir, value);
+  const here = resolve(baseDir, value);
+  // `--model f2d-lite-int8` names a bundled model from any directory, unless a folder of that name is here.
+  if (key === 'model.dir' && !/[\\/]/.test(value) && !existsSync(here) && existsSync(resolve(BUNDLED_MODELS_DIR, value, 'manifest.json'))) {
+    return resolve(BUNDLED_MODELS_DIR, value);
+  }
+  return here;
 }
 
 function unflatten(flat: Flat): Record<string, unknown> {

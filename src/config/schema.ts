@@ -33,8 +33,13 @@ export const modelSchema = z
     /** Directory with `manifest.json` and the ONNX files; relative paths are resolved at load. */
     dir: z.string().min(1),
     provider: z.enum(EXECUTION_PROVIDERS),
-    /** onnxruntime intra-op threads; 0 lets onnxruntime choose. */
+    /** onnxruntime intra-op threads in all (shared among `streams`); 0 = one per core. */
     threads: z.number().int().min(0).max(1024),
+    /**
+     * Model sessions restoring video frames concurrently (`f2d restore` only; live serving and
+     * images use one). 0 = automatic: 2 on the CPU provider for frames up to 1280x720, else 1.
+     */
+    streams: z.number().int().min(0).max(64),
     /** Run the parser every N frames and reuse its maps in between. */
     parserInterval: z.number().int().min(1),
     /** Restore frames in tiles of this size (overlap included) when larger; 0 = never. */
@@ -50,6 +55,12 @@ export const encodeSchema = z
     /** Constant rate factor: 0 = lossless, 51 = worst; about 18–23 looks transparent. */
     crf: z.number().int().min(0).max(51),
     preset: z.enum(X264_PRESETS),
+    /**
+     * x264 threads; 0 = x264's own choice (frame threads plus lookahead: about 1.5 × cores).
+     * The model's worker already keeps every core busy, so extra encoder threads only add
+     * synchronisation; see test/bench/README.md for what each setting measured.
+     */
+    threads: z.number().int().min(0).max(64),
   })
   .strict();
 

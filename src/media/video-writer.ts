@@ -28,6 +28,8 @@ export interface VideoWriterOptions {
   readonly crf: number;
   /** x264 preset name. */
   readonly preset: string;
+  /** x264 threads, 0 = x264's default for this machine. */
+  readonly threads?: number;
   readonly log: Logger;
 }
 
@@ -103,6 +105,7 @@ export class VideoWriter {
       ctx.setOption('preset', options.preset, undefined as never, AV_OPT_SEARCH_CHILDREN);
       // Only a hint for rate control and the stream header; timestamps stay in the input's time base (VFR kept).
       if (rate) ctx.framerate = new Rational(rate.num, rate.den);
+      if (options.threads) ctx.threadCount = options.threads;
     };
     let encoder: Encoder;
     try {

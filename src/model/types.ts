@@ -72,6 +72,11 @@ export interface ParseResult {
  * call. `close()` is idempotent; `restore()` after `close()` rejects.
  */
 export interface FrameRestorer {
+  /**
+   * How many `restore()` calls it works on at once (several model streams); a caller that
+   * keeps this many frames in flight gets its full throughput. Absent = 1.
+   */
+  readonly concurrency?: number;
   restore(frame: RgbFrame, options?: RestoreOptions): Promise<RestoreResult>;
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 /**
  * The file-restore loop for videos: pull a frame, restore it, encode it, in
- * order, never dropping one. The restorer runs in a worker thread, so while
- * it works on frame N the main thread encodes frame N-1 and decodes N+1.
+ * order, never dropping one. The restorer runs in worker threads, so while
+ * it works on frame N the main thread encodes frame N-1 and decodes N+1; a
+ * restorer with several streams gets that many frames in flight.
  */
 import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
@@ -40,7 +41,8 @@ export async function restoreVideo(input: string, output: string, options: Resto
   let writer: VideoWriter | undefined;
   let damage: InputDamage | null = null;
   let interrupted = false;
-  let inFlight: InFlight | null = null;
+  // Frames sent to the restorer and not yet encoded, oldest first.
+  const inFlight: InFlight[] = [];
   try {
     writer = await VideoWriter.create(tmp, reader, { ...options.encode, log: log.child('media') });
     const w = writer;
@@ -64,17 +66,18 @@ export async function restoreVideo(input: string, output: string, options: Resto
         times.time('copy', () => w.copy(item.packet));
         continue;
       }
-      // Wait for the previous frame, start this one, then encode the previous one while this one runs.
-      const previous: InFlight | null = inFlight;
-      const previousResult = previous ? await times.timeAsync('wait', () => previous.result) : null;
-      inFlight = { frame: item.frame, result: restorer.restore(item.frame.rgb) };
-      if (previous && previousResult) await emit({ frame: previous.frame, result: Promise.resolve(previousResult) });
+      // With the restorer full (one frame per model stream), wait for the oldest frame, start this
+      // one, then encode the oldest while the model works: decode, model and encode overlap.
+      let oldest: InFlight | null = null;
+      if (inFlight.length >= (restorer.concurrency ?? 1)) {
+        const job = inFlight.shift()!;
+        const result = await times.timeAsync('wait', () => job.result);
+        oldest = { frame: job.frame, result: Promise.resolve(result) };
+      }
+      inFlight.push({ frame: item.frame, result: restorer.restore(item.frame.rgb) });
+      if (oldest) await emit(oldest);
     }
-    if (inFlight) {
-      const last = inFlight;
-      inFlight = null;
-      await emit(last);
-    }
+    while (inFlight.length > 0) await emit(inFlight.shift()!);
     if (w.frames === 0) throw nothingRestored(input, damage, interrupted);
     times.time('encode', () => w.finish());
     // Parts of `decode` and `encode`, reported apart so conversion cost shows.
@@ -82,8 +85,8 @@ export async function restoreVideo(input: string, output: string, options: Resto
     times.add('encode.fromRgb', w.convertMs);
     await commitOutput(tmp, output);
   } catch (err) {
-    // Let a restore still in flight settle so its rejection is not left unhandled.
-    await inFlight?.result.catch(() => undefined);
+    // Let restores still in flight settle so their rejections are not left unhandled.
+    await Promise.all(inFlight.map((job) => job.result.catch(() => undefined)));
     writer?.abort();
     await discardOutput(tmp);
     throw err;

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { loadManifest } from '../../src/model/manifest.js';
 import { openSession, ort, sessionOptions, type SessionSettings } from '../../src/model/session.js';
+import { RestorerPool } from '../../src/model/restorer-pool.js';
 import { padRgb, paddedSize } from '../../src/model/tensor.js';
 import type { ExecutionProvider } from '../../src/model/types.js';
 import { median } from './stats.js';
@@ -124,3 +125,28 @@ export async function modelName(modelDir: string): Promise<string> {
   return (await loadManifest(modelDir)).manifest.name;
 }
 
+
+/**
+ * Frames a second of the model alone with frame-parallel streams (`model.streams`, 0 =
+ * automatic): a {@link RestorerPool} kept full with copies of `rgb`. Through the workers, as
+ * `f2d restore` runs them, so the transfer to and from each worker is included.
+ */
+export async function timePool(modelDir: string, streams: number, threads: number, parserInterval: number, rgb: Uint8Array, width: number, height: number, frames: number): Promise<{ fps: number; streams: number; threadsPerStream: number }> {
+  const pool = await RestorerPool.create({ modelDir, provider: 'cpu', threads, parserInterval, streams });
+  try {
+    const frame = () => ({ width, height, data: rgb.slice() });
+    // Warm-up: start the workers and run each stream once.
+    await Promise.all(Array.from({ length: pool.concurrency }, () => pool.restore(frame())));
+    const inFlight: Promise<unknown>[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < frames; i++) {
+      if (inFlight.length >= pool.concurrency) await inFlight.shift();
+      inFlight.push(pool.restore(frame()));
+    }
+    await Promise.all(inFlight);
+    const plan = pool.plan!;
+    return { fps: (frames * 1000) / (performance.now() - t0), streams: plan.streams, threadsPerStream: plan.threadsPerStream };
+  } finally {
+    await pool.close();
+  }
+}

@@ -22,6 +22,8 @@ export interface Results {
   readonly restore: {
     size: string;
     threads: number;
+    /** Model streams × threads each, as run (e.g. `2 × 1`). */
+    streams?: string;
     parserInterval: number;
     frames: number;
     fps: number;
@@ -122,14 +124,14 @@ export function renderMarkdown(r: Results): string {
       '## Product: `f2d restore` end to end',
       '',
       'Per-frame ms by stage: decode and encode without the RGB conversion, which has its own column (swscale both ways); parser and restorer run in the model worker, ' +
-        'overlapped with decode and encode; "wait" is the main thread idle waiting for the model. CPU ms/frame = user + system time of the whole process (start-up and model load included) ÷ frames: what a frame costs, less sensitive to other load than fps. Efficiency = fps ÷ the slower ceiling (same size, threads, parser interval).',
+        'overlapped with decode and encode; "wait" is the main thread idle waiting for the model. CPU ms/frame = user + system time of the whole process (start-up and model load included) ÷ frames: what a frame costs, less sensitive to other load than fps. Streams: frame-parallel model sessions (`model.streams`; `f2d restore` defaults to automatic, 2 × 1 thread on 2 cores up to 1280×720); their model ceiling is the same pool of workers kept full with pre-made frames. Efficiency = fps ÷ the slower ceiling (same size, threads, streams, parser interval); the model ceiling here is re-measured right before each end-to-end run (paired, so the machine\'s drift hits both alike), and the row is the run with the median efficiency.',
       '',
     );
     out.push(
       table(
-        ['size', 'threads', 'parser every', 'frames', 'fps', 'decode', 'convert', 'parser', 'restorer', 'encode', 'wait', 'peak RSS MiB', 'CPU ms/frame', 'media ceiling fps', 'model ceiling fps', 'efficiency', 'load'],
+        ['size', 'threads', 'streams × threads', 'parser every', 'frames', 'fps', 'decode', 'convert', 'parser', 'restorer', 'encode', 'wait', 'peak RSS MiB', 'CPU ms/frame', 'media ceiling fps', 'model ceiling fps', 'efficiency', 'load'],
         r.restore.map((x) => [
-          x.size, String(x.threads), String(x.parserInterval), String(x.frames), fmt(x.fps), ...stages(x.stageMsPerFrame),
+          x.size, String(x.threads), x.streams ?? `1 × ${x.threads}`, String(x.parserInterval), String(x.frames), fmt(x.fps), ...stages(x.stageMsPerFrame),
           fmt(x.peakRssMiB, 0), fmt(x.cpuMsPerFrame), fmt(x.mediaCeilingFps), fmt(x.modelCeilingFps), fmt(x.efficiency, 2), fmt(x.loadAvg, 2),
         ]),
       ),

@@ -15,6 +15,8 @@ export interface RestoreRunSettings {
   readonly threads: number;
   readonly parserInterval: number;
   readonly tileSize: number;
+  /** `model.streams` (0 = automatic); absent = the product's default. */
+  readonly streams?: number;
   /** How the CLI is started: TypeScript sources through tsx, or the compiled dist/. */
   readonly cli: 'tsx' | 'dist';
   /** Extra environment for the child (e.g. UV_THREADPOOL_SIZE). */
@@ -44,6 +46,7 @@ export async function restoreRun(s: RestoreRunSettings): Promise<RestoreRun> {
   const args = [
     ...entry, 'restore', s.clip, '-o', s.out, '--model', s.modelDir, '--provider', s.provider,
     '--threads', String(s.threads), '--parser-interval', String(s.parserInterval), '--set', `model.tileSize=${s.tileSize}`,
+    ...(s.streams === undefined ? [] : ['--set', `model.streams=${s.streams}`]),
     '--overwrite', '--json', '--progress', 'off', '--log-level', 'error',
   ];
   const useTime = existsSync(TIME);

@@ -48,7 +48,7 @@ describe('cli: f2d restore (child process)', function () {
     const r = f2d(['--print-config', '--crf', '17'], { F2D_ENCODE_PRESET: 'slow' });
     assert.equal(r.code, 0, r.stderr);
     const cfg = JSON.parse(r.stdout) as { encode: { crf: number; preset: string } };
-    assert.deepEqual(cfg.encode, { crf: 17, preset: 'slow' });
+    assert.deepEqual(cfg.encode, { crf: 17, preset: 'slow', threads: 0 });
   });
 
   it('bad settings exit 2 naming the key', () => {

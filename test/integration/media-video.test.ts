@@ -11,6 +11,7 @@ import { VideoReader, setFfmpegLogLevel } from '../../src/media/index.js';
 import { restore, type RestoreRunOptions } from '../../src/restore/index.js';
 import { corruptMiddle, makeClip, makeUnknownCodecClip, makeVfrClip, tmpDir, truncateCopy } from '../helpers/clips.js';
 import { IdentityRestorer } from '../helpers/identity-restorer.js';
+import type { RestoreResult, RgbFrame } from '../../src/model/types.js';
 import { decodesCleanly, durationSec, ffmpeg, framePtsTimes, probeStreams, psnrY } from '../helpers/media-tools.js';
 
 describe('media: video restore (node-av, identity restorer)', function () {
@@ -60,6 +61,30 @@ describe('media: video restore (node-av, identity restorer)', function () {
     assert.equal(summary.damage, null);
     assert.equal(summary.interrupted, false);
     assert.ok((summary.stages.decode ?? 0) > 0 && (summary.stages.encode ?? 0) > 0);
+  });
+
+  it('keeps frame order with a restorer that works on several frames at once and finishes them out of order', async () => {
+    const input = makeClip(join(dir, 'streams.mp4'), { seconds: 2, fps: 25 });
+    const output = join(dir, 'streams-out.mp4');
+    let inFlight = 0;
+    let peak = 0;
+    let n = 0;
+    const concurrent = {
+      concurrency: 3,
+      async restore(frame: RgbFrame): Promise<RestoreResult> {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        // Later frames of each group of three finish first.
+        await new Promise((r) => setTimeout(r, 6 - 2 * (n++ % 3)));
+        inFlight--;
+        return { frame: { width: frame.width, height: frame.height, data: frame.data.slice() }, timings: {} };
+      },
+      async close(): Promise<void> {},
+    };
+    const summary = await restore(input, output, opts({ restorer: concurrent }));
+    assert.equal(summary.frames, 50);
+    assert.equal(peak, 3, 'three frames were in flight');
+    assert.ok(psnrY(input, output) > 35, 'frames come out in input order');
   });
 
   it('keeps variable frame rate timestamps frame by frame (mkv)', async () => {

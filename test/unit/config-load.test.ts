@@ -60,6 +60,13 @@ describe('config/load', () => {
     assert.equal(config.model.dir, join(dir, 'm2'));
   });
 
+  it('a bare model name picks a bundled model from any directory, unless a folder of that name is there', () => {
+    const flag = (value: string) => [{ key: 'model.dir', value, flag: `--model ${value}` }];
+    assert.equal(loadConfig({ flags: flag('f2d-lite-int8'), cwd: dir }).config.model.dir, join(PACKAGE_ROOT, 'models', 'f2d-lite-int8'));
+    assert.equal(loadConfig({ flags: flag('no-such-model'), cwd: dir }).config.model.dir, join(dir, 'no-such-model'), 'unknown names stay relative, so the error names them');
+    assert.equal(loadConfig({ flags: flag('./f2d-lite-int8'), cwd: dir }).config.model.dir, join(dir, 'f2d-lite-int8'), 'a path is a path');
+  });
+
   it('coerces env and flag strings by the schema type (numbers, booleans, null)', () => {
     const { config } = loadConfig({
       env: { F2D_OUTPUT_OVERWRITE: 'true', F2D_START_OUTPUT: 'null' },

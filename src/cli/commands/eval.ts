@@ -92,7 +92,8 @@ export async function evalCommand(args: ParsedArgs, ctx: CommandContext, stdout:
     onWarning: (w) => log.warn(w),
   });
   try {
-    const restorer = await openRestorer(config, log.child('model'));
+    // One image at a time: one stream with every thread.
+    const restorer = await openRestorer(config, log.child('model'), { streams: 1 });
     const names = Object.keys(degrader.configurations);
     const view = ctx.progress('images');
     let items;

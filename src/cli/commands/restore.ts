@@ -8,6 +8,7 @@ import { F2dError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { isVideoOutputName } from '../../media/index.js';
 import { OnnxRestorer } from '../../model/onnx-restorer.js';
+import { RestorerPool } from '../../model/restorer-pool.js';
 import type { FrameRestorer } from '../../model/types.js';
 import { preflight, restore, type RunSummary } from '../../restore/index.js';
 import type { ProgressView } from '../progress.js';
@@ -35,18 +36,20 @@ export function defaultOutput(input: string, isDir: boolean, suffix = 'restored'
 }
 
 /** Builds the model restorer from the config (the file path never special-cases any model). */
-export async function openRestorer(config: Config, log: Logger): Promise<FrameRestorer> {
+export async function openRestorer(config: Config, log: Logger, use: { streams?: number } = {}): Promise<FrameRestorer> {
   const m = config.model;
-  log.debug(`loading model ${m.dir} on ${m.provider}`);
-  return OnnxRestorer.create({
+  const streams = use.streams ?? m.streams;
+  log.debug(`loading model ${m.dir} on ${m.provider}${streams === 1 ? '' : `, ${streams || 'automatic'} streams`}`);
+  const options = {
     modelDir: m.dir,
     provider: m.provider,
     threads: m.threads,
     parserInterval: m.parserInterval,
     tileSize: m.tileSize,
     tileOverlap: m.tileOverlap,
-    onWarning: (w) => log.warn(w),
-  });
+    onWarning: (w: string) => log.warn(w),
+  };
+  return streams === 1 ? OnnxRestorer.create(options) : RestorerPool.create({ ...options, streams });
 }
 
 /**
@@ -58,11 +61,12 @@ export async function runRestore(
   input: string,
   output: string,
   ctx: CommandContext,
-  makeRestorer: () => Promise<FrameRestorer> = () => openRestorer(ctx.config, ctx.log.child('model')),
+  makeRestorer?: () => Promise<FrameRestorer>,
 ): Promise<RunSummary> {
   const { config, log, signal } = ctx;
   const kind = await preflight(input, output, config.output.overwrite, log.child('media'));
-  const restorer = await makeRestorer();
+  // Images go one at a time: only a video keeps several frames in flight for several streams.
+  const restorer = await (makeRestorer ?? (() => openRestorer(config, log.child('model'), kind === 'video' ? {} : { streams: 1 })))();
   const view = ctx.progress(kind === 'video' ? 'frames' : 'images');
   try {
     return await restore(input, output, {

@@ -89,7 +89,7 @@ export interface ServeHandle {
 export async function startServe(
   config: Config,
   log: Logger,
-  makeRestorer: () => Promise<FrameRestorer> = () => openRestorer({ ...config, model: { ...config.model, parserInterval: config.serve.parserInterval } }, log.child('model')),
+  makeRestorer: () => Promise<FrameRestorer> = () => openRestorer({ ...config, model: { ...config.model, parserInterval: config.serve.parserInterval } }, log.child('model'), { streams: 1 }),
 ): Promise<ServeHandle> {
   const serve = config.serve;
   const parsed = parseSourceUri(serve.source);
