@@ -79,6 +79,15 @@ def _const(graph_inits: list, name: str, array: np.ndarray) -> str:
     return name
 
 
+def _per_channel_dq(inits: list, nodes: list, name: str, quantized: np.ndarray, scale: np.ndarray) -> str:
+    """Stores `quantized` with one scale per output channel (zero point 0) and returns its dequantized name."""
+    q = _const(inits, f"{name}_quantized", quantized)
+    s = _const(inits, f"{name}_scale", scale.astype(np.float32))
+    z = _const(inits, f"{name}_zero_point", np.zeros(quantized.shape[0], quantized.dtype))
+    nodes.append(helper.make_node("DequantizeLinear", [q, s, z], [f"{name}_dequantized"], axis=0, name=f"{name}_DequantizeLinear"))
+    return f"{name}_dequantized"
+
+
 def build(model: onnx.ModelProto, ranges: dict[str, dict], skip: set[str]) -> tuple[onnx.ModelProto, dict]:
     """The QDQ model and a summary (how many convolutions, which were left float)."""
     out = onnx.ModelProto()
@@ -118,24 +127,14 @@ def build(model: onnx.ModelProto, ranges: dict[str, dict], skip: set[str]) -> tu
         w_scale = np.maximum(np.abs(w.reshape(w.shape[0], -1)).max(1), 1e-8) / I8_MAX
         w_q = np.clip(np.round(w / w_scale[:, None, None, None]), -I8_MAX, I8_MAX).astype(np.int8)
         base = n.name or n.output[0]
-        wq = _const(new_inits, f"{base}_weight_quantized", w_q)
-        ws = _const(new_inits, f"{base}_weight_scale", w_scale.astype(np.float32))
-        wz = _const(new_inits, f"{base}_weight_zero_point", np.zeros(w.shape[0], np.int8))
-        wdq = f"{base}_weight_dequantized"
-        new_nodes.append(helper.make_node("DequantizeLinear", [wq, ws, wz], [wdq], axis=0, name=f"{base}_weight_DequantizeLinear"))
         drop.add(n.input[1])
-        n.input[1] = wdq
+        n.input[1] = _per_channel_dq(new_inits, new_nodes, f"{base}_weight", w_q, w_scale)
         if len(n.input) >= 3 and n.input[2] in inits:
             b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
             b_scale = act[conv_input[id(n)]][0] * w_scale.astype(np.float64)
             b_q = np.clip(np.round(b / b_scale), -(2 ** 31), 2 ** 31 - 1).astype(np.int32)
-            bq = _const(new_inits, f"{base}_bias_quantized", b_q)
-            bs = _const(new_inits, f"{base}_bias_scale", b_scale.astype(np.float32))
-            bz = _const(new_inits, f"{base}_bias_zero_point", np.zeros(w.shape[0], np.int32))
-            bdq = f"{base}_bias_dequantized"
-            new_nodes.append(helper.make_node("DequantizeLinear", [bq, bs, bz], [bdq], axis=0, name=f"{base}_bias_DequantizeLinear"))
             drop.add(n.input[2])
-            n.input[2] = bdq
+            n.input[2] = _per_channel_dq(new_inits, new_nodes, f"{base}_bias", b_q, b_scale)
 
     kept = [i for i in g.initializer if i.name not in drop or _still_used(g, i.name)]
     del g.initializer[:]
