@@ -63,8 +63,8 @@ describe('models/: the shipped restorers (real onnxruntime-node)', () => {
     const g = await golden(FLOAT);
     const out = await restoreWith(INT8, g);
     const d = diffStats(out, g.restored);
-    // On this small synthetic frame int8 is 2.4 levels from float on average, 8 at most (the parser's global
-    // weights move most on it); on the evaluation benchmark it costs 0.06 dB (see its manifest).
+    // On this small synthetic frame int8 is 3.0 levels from float on average, 10 at most (the parser's global
+    // weights move most on it); on the evaluation benchmark it costs 0.04 dB (see its manifest).
     assert.ok(d.mean <= 4, `int8 output differs from float by ${d.mean.toFixed(2)} levels on average`);
     assert.ok(d.max <= 16, `int8 output differs from float by up to ${d.max} levels`);
     // A quantized graph that lost its weights would still run; it would not be this close to the input's restoration.
