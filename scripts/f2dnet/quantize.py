@@ -101,14 +101,14 @@ def build(model: onnx.ModelProto, ranges: dict[str, dict], skip: set[str]) -> tu
                          "run the probe and calibration again for this model")
     new_inits: list = []
     new_nodes: list[onnx.NodeProto] = []
-    act: dict[str, tuple[float, int]] = {}
+    act_scale: dict[str, float] = {}
 
     # Activations: one Q → DQ pair per tensor; every consumer reads the dequantized copy.
     renamed: dict[str, str] = {}
     conv_input = {id(n): n.input[0] for n in convs}  # before rewiring: the bias scale needs its range
     for t in tensors:
         scale, zp = u8_params(ranges[t]["lo"], ranges[t]["hi"])
-        act[t] = (scale, zp)
+        act_scale[t] = scale
         s = _const(new_inits, f"{t}_scale", np.array(scale, np.float32))
         z = _const(new_inits, f"{t}_zero_point", np.array(zp, np.uint8))
         q, dq = f"{t}_quantized", f"{t}_dequantized"
@@ -131,7 +131,7 @@ def build(model: onnx.ModelProto, ranges: dict[str, dict], skip: set[str]) -> tu
         n.input[1] = _per_channel_dq(new_inits, new_nodes, f"{base}_weight", w_q, w_scale)
         if len(n.input) >= 3 and n.input[2] in inits:
             b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
-            b_scale = act[conv_input[id(n)]][0] * w_scale.astype(np.float64)
+            b_scale = act_scale[conv_input[id(n)]] * w_scale.astype(np.float64)
             b_q = np.clip(np.round(b / b_scale), -(2 ** 31), 2 ** 31 - 1).astype(np.int32)
             drop.add(n.input[2])
             n.input[2] = _per_channel_dq(new_inits, new_nodes, f"{base}_bias", b_q, b_scale)

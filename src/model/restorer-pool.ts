@@ -52,7 +52,7 @@ export class RestorerPool implements FrameRestorer {
   private starting: Promise<OnnxRestorer[]> | null = null;
   private next = 0;
   private closed = false;
-  private threadsPerStream = 0;
+  private started: { streams: number; threadsPerStream: number } | null = null;
 
   private constructor(options: PoolOptions) {
     this.options = options;
@@ -80,7 +80,7 @@ export class RestorerPool implements FrameRestorer {
 
   /** Streams and threads in use once the first frame arrived (null before). */
   get plan(): { streams: number; threadsPerStream: number } | null {
-    return this.members ? { streams: this.members.length, threadsPerStream: this.threadsPerStream } : null;
+    return this.started;
   }
 
   restore(frame: RgbFrame, options?: RestoreOptions): Promise<RestoreResult> {
@@ -98,7 +98,8 @@ export class RestorerPool implements FrameRestorer {
   }
 
   private async start(pixels: number): Promise<OnnxRestorer[]> {
-    const { streams, threadsPerStream } = planStreams({ ...this.options, cores: this.cores }, pixels);
+    const plan = planStreams({ ...this.options, cores: this.cores }, pixels);
+    const { streams, threadsPerStream } = plan;
     // Each stream sees every `streams`-th frame: scale its parser interval so the parser
     // still runs about every `parserInterval` frames of the video.
     const parserInterval = Math.max(1, Math.round(this.options.parserInterval / streams));
@@ -114,22 +115,17 @@ export class RestorerPool implements FrameRestorer {
       await Promise.all(ok.map((r) => r.close()));
       throw failed.reason;
     }
-    this.threadsPerStream = threadsPerStream;
+    this.started = plan;
     // A close() that came while the workers started waits on `starting` and closes them after
     // the frames already asked for have been sent: those still finish.
     this.members = ok;
     return ok;
   }
 
-  private async closeMembers(): Promise<void> {
-    const m = this.members ?? [];
-    await Promise.all(m.map((r) => r.close()));
-  }
-
   /** Finishes frames in flight, then stops every worker. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.starting) await this.starting.catch(() => undefined);
-    await this.closeMembers();
+    await Promise.all((this.members ?? []).map((r) => r.close()));
   }
 }

@@ -68,12 +68,8 @@ export async function restoreVideo(input: string, output: string, options: Resto
       }
       // With the restorer full (one frame per model stream), wait for the oldest frame, start this
       // one, then encode the oldest while the model works: decode, model and encode overlap.
-      let oldest: InFlight | null = null;
-      if (inFlight.length >= (restorer.concurrency ?? 1)) {
-        const job = inFlight.shift()!;
-        const result = await times.timeAsync('wait', () => job.result);
-        oldest = { frame: job.frame, result: Promise.resolve(result) };
-      }
+      const oldest = inFlight.length >= (restorer.concurrency ?? 1) ? inFlight.shift() : undefined;
+      if (oldest) await times.timeAsync('wait', () => oldest.result);
       inFlight.push({ frame: item.frame, result: restorer.restore(item.frame.rgb) });
       if (oldest) await emit(oldest);
     }

@@ -159,8 +159,7 @@ if (sections.has('media') || sections.has('restore')) {
   }
 }
 
-const modelCeiling = new Map<string, ModelTiming>();
-if (sections.has('model') || sections.has('restore')) {
+if (sections.has('model')) {
   log('model ceiling (sessions on pre-made tensors)');
   for (const provider of providers) {
     for (const s of sizes) {
@@ -175,7 +174,6 @@ if (sections.has('model') || sections.has('restore')) {
         const parserMs = t.provider === null ? NaN : median(timings.map((x) => x.parserMs));
         const restorerMs = t.provider === null ? NaN : median(timings.map((x) => x.restorerMs));
         const restorerCpuMs = t.provider === null ? NaN : median(timings.map((x) => x.restorerCpuMs));
-        modelCeiling.set(`${provider}/${key}/${threads}`, { ...t, parserMs, restorerMs, restorerCpuMs });
         results.model.push({
           provider,
           available: t.provider !== null,
@@ -224,57 +222,54 @@ if (sections.has('restore')) {
   log('f2d restore end to end');
   for (const s of sizes) {
     const key = `${s.width}x${s.height}`;
+    const rgb = firstFrameRgb(clipFor(s), s.width, s.height);
+    const mediaCeil = mediaCeiling.get(key) ?? NaN;
     for (const threads of restoreThreads) {
       for (const interval of restoreIntervals) {
         for (const streams of restoreStreams) {
-        // Paired runs: the model ceiling is measured again right before each end-to-end run, so
-        // drift in the machine's speed (a shared VM: ±15 % between identical runs here) hits
-        // both sides of the ratio alike; the reported run is the one with the median efficiency.
-        // One stream: both sessions in process on `threads` threads. Several: the worker pool
-        // with the same plan as the product (`threads` shared among the streams).
-        const rgb = firstFrameRgb(clipFor(s), s.width, s.height);
-        const mediaCeil = mediaCeiling.get(key) ?? NaN;
-        const runThreads = threads;
-        const label = streams === 1 ? '1 stream' : streams === 0 ? 'auto streams' : `${streams} streams`;
-        const { value: pair, loadAvg } = await medianOf<{ run: RestoreRun; modelCeil: number; efficiency: number; plan: string }>(
-          runs,
-          `${key} threads ${threads} parser every ${interval} ${label}`,
-          async () => {
-            let modelCeil: number;
-            let plan: string;
-            if (streams === 1) {
-              modelCeil = modelFps(await timeModel(modelDir, { provider: 'cpu', threads }, rgb, s.width, s.height, quick ? 5 : 10), interval);
-              plan = `1 × ${threads}`;
-            } else {
-              const p = await timePool(modelDir, streams, runThreads, interval, rgb, s.width, s.height, quick ? 10 : 30);
-              modelCeil = p.fps;
-              plan = `${p.streams} × ${p.threadsPerStream}`;
-            }
-            const run = await restoreRun({ clip: clipFor(s), out: join(CLIP_DIR, `restored-${key}.mp4`), modelDir, provider: 'cpu', threads: runThreads, parserInterval: interval, tileSize: 0, streams, cli });
-            return { run, modelCeil, plan, efficiency: run.fps / Math.min(modelCeil, mediaCeil) };
-          },
-          medianBy((r) => r.efficiency),
-        );
-        const value = pair.run;
-        const modelCeil = pair.modelCeil;
-        const slower = Math.min(modelCeil, mediaCeil);
-        results.restore.push({
-          size: key,
-          threads,
-          streams: pair.plan,
-          parserInterval: interval,
-          frames: value.frames,
-          fps: round(value.fps),
-          stageMsPerFrame: Object.fromEntries(Object.entries(value.stageMsPerFrame).map(([k, v]) => [k, round(v, 2)])),
-          peakRssMiB: round(value.peakRssMiB, 0),
-          cpuMsPerFrame: round(value.cpuMsPerFrame),
-          mediaCeilingFps: round(mediaCeil),
-          modelCeilingFps: round(modelCeil),
-          efficiency: round(value.fps / slower, 2),
-          loadAvg,
-        });
-        log(`    ${round(value.fps)} fps, efficiency ${round(value.fps / slower, 2)}, peak ${round(value.peakRssMiB, 0)} MiB`);
-        save();
+          // Paired runs: the model ceiling is measured again right before each end-to-end run, so
+          // drift in the machine's speed (a shared VM: ±15 % between identical runs here) hits
+          // both sides of the ratio alike; the reported run is the one with the median efficiency.
+          // One stream: both sessions in process on `threads` threads. Several: the worker pool
+          // with the same plan as the product (`threads` shared among the streams).
+          const label = streams === 1 ? '1 stream' : streams === 0 ? 'auto streams' : `${streams} streams`;
+          const { value: pair, loadAvg } = await medianOf<{ run: RestoreRun; modelCeil: number; efficiency: number; plan: string }>(
+            runs,
+            `${key} threads ${threads} parser every ${interval} ${label}`,
+            async () => {
+              let modelCeil: number;
+              let plan: string;
+              if (streams === 1) {
+                modelCeil = modelFps(await timeModel(modelDir, { provider: 'cpu', threads }, rgb, s.width, s.height, quick ? 5 : 10), interval);
+                plan = `1 × ${threads}`;
+              } else {
+                const p = await timePool(modelDir, streams, threads, interval, rgb, s.width, s.height, quick ? 10 : 30);
+                modelCeil = p.fps;
+                plan = `${p.streams} × ${p.threadsPerStream}`;
+              }
+              const run = await restoreRun({ clip: clipFor(s), out: join(CLIP_DIR, `restored-${key}.mp4`), modelDir, provider: 'cpu', threads, parserInterval: interval, tileSize: 0, streams, cli });
+              return { run, modelCeil, plan, efficiency: run.fps / Math.min(modelCeil, mediaCeil) };
+            },
+            medianBy((r) => r.efficiency),
+          );
+          const value = pair.run;
+          results.restore.push({
+            size: key,
+            threads,
+            streams: pair.plan,
+            parserInterval: interval,
+            frames: value.frames,
+            fps: round(value.fps),
+            stageMsPerFrame: Object.fromEntries(Object.entries(value.stageMsPerFrame).map(([k, v]) => [k, round(v, 2)])),
+            peakRssMiB: round(value.peakRssMiB, 0),
+            cpuMsPerFrame: round(value.cpuMsPerFrame),
+            mediaCeilingFps: round(mediaCeil),
+            modelCeilingFps: round(pair.modelCeil),
+            efficiency: round(pair.efficiency, 2),
+            loadAvg,
+          });
+          log(`    ${round(value.fps)} fps, efficiency ${round(pair.efficiency, 2)}, peak ${round(value.peakRssMiB, 0)} MiB`);
+          save();
         }
       }
     }
