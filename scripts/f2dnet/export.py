@@ -74,7 +74,7 @@ class RestorerGraph(nn.Module):
         x = image.permute(0, 3, 1, 2).float() / 127.5 - 1.0
         w_in = m.folded_input_weight()                      # [c1, 3·r·r, 1, 1], channel c·r·r + i·r + j
         s1 = F.conv2d(x, w_in.reshape(w_in.shape[0], 3, r, r), m.inp.bias, stride=r)
-        temb = m.time_mlp(timestep_embedding(torch.zeros(1, dtype=torch.long), m.cfg.emb))
+        temb = m.time_mlp(timestep_embedding(torch.zeros(1, dtype=torch.long, device=image.device), m.cfg.emb))
         h, alpha = m.trunk(s1, temb, maps, weights)
         gates = [alpha[:, i, None, None, None] * maps[:, i:i + 1] for i in range(len(m.experts))]
         ones = torch.ones_like(maps[:, :1])                  # carries the head's per-sub-pixel bias

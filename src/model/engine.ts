@@ -107,7 +107,8 @@ export class RestoreEngine {
       const r = await openSession(loaded.files.restorer, { ...settings, provider: p.provider });
       opened.push(r.session);
       checkSessionIo('restorer', loaded.manifest.io.restorer, loaded.files.restorer, r.session);
-      return new RestoreEngine(loaded, p.session, r.session, r.provider, [...p.warnings, ...r.warnings], options);
+      const warnings = [...p.warnings, ...r.warnings, ...quantizedOnGpuWarning(loaded.manifest, r.provider)];
+      return new RestoreEngine(loaded, p.session, r.session, r.provider, warnings, options);
     } catch (err) {
       await Promise.all(opened.map((s) => s.release()));
       throw err;
@@ -325,4 +326,18 @@ function checkTiling(options: EngineOptions, multiple: number): void {
       { hint: `set model.tileSize to at least ${2 * tileOverlap + multiple}, lower model.tileOverlap, or set model.tileSize to 0` },
     );
   }
+}
+
+/**
+ * An int8 model is made for the CPU: onnxruntime's WebGPU provider has no QLinearConv, so each
+ * quantized convolution goes back to the CPU with a copy each way. On an H100 that made
+ * f2d-lite-int8 15x slower than f2d-lite (435 vs 28 ms at 1280x720, test/bench/results/gpu).
+ */
+export function quantizedOnGpuWarning(manifest: Manifest, provider: ExecutionProvider): string[] {
+  if (provider === 'cpu' || manifest.quantization === undefined) return [];
+  const float = manifest.quantization.from.model;
+  return [
+    `${manifest.name} is an int8 model made for the CPU; on '${provider}' its quantized convolutions fall back to the CPU ` +
+      `and it runs many times slower than the float model. Use --model ${float} with --provider ${provider}.`,
+  ];
 }

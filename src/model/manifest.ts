@@ -59,6 +59,8 @@ export const manifestSchema = z
     config: z.record(z.unknown()).optional(),
     training: z.record(z.unknown()).optional(),
     metrics: z.record(z.unknown()).optional(),
+    /** Present on int8 models made by scripts/quantize.ts: which float model, how. */
+    quantization: z.object({ method: z.string(), from: z.object({ model: z.string() }).passthrough() }).passthrough().optional(),
   })
   .passthrough()
   .superRefine((m, ctx) => {

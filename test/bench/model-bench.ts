@@ -66,6 +66,8 @@ for (const threads of values.threads.split(',').map(Number)) {
     parserInterval: Number.MAX_SAFE_INTEGER,
     allowSpinning: values.spin !== '0',
   });
+  // A provider that fails to load falls back to cpu: say so, the rows then show 'cpu'.
+  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
   try {
     for (const size of values.sizes.split(',')) {
       const [w, h] = size.split('x').map(Number) as [number, number];

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quantizedOnGpuWarning } from '../../src/model/engine.js';
+import { loadManifest } from '../../src/model/manifest.js';
 import { OnnxRestorer } from '../../src/model/onnx-restorer.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,5 +92,14 @@ describe('models/: the shipped restorers (real onnxruntime-node)', () => {
     assert.equal(m.quantization.calibration.split, 'train', 'calibrate on training photos, never on the validation split');
     assert.ok(m.quantization.graphs.parser.quantizedConvs > 0 && m.quantization.graphs.restorer.quantizedConvs > 0);
     assert.ok(float.metrics.mean.restored.psnr - m.metrics.mean.restored.psnr < 0.5, 'int8 costs more than 0.5 dB: do not ship it');
+  });
+
+  it('f2d-lite-int8 on a GPU provider says to use the float model instead; on the CPU it says nothing', async () => {
+    const int8 = (await loadManifest(INT8)).manifest;
+    const [warning, ...more] = quantizedOnGpuWarning(int8, 'webgpu');
+    assert.equal(more.length, 0);
+    assert.match(warning ?? '', /int8 model made for the CPU.*--model f2d-lite with --provider webgpu/);
+    assert.deepEqual(quantizedOnGpuWarning(int8, 'cpu'), []);
+    assert.deepEqual(quantizedOnGpuWarning((await loadManifest(FLOAT)).manifest, 'webgpu'), []);
   });
 });

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Packs what the GPU benchmark needs into .gpu/ (git-ignored), for a machine that has a GPU but
+# no Node, no npm registry and no onnxruntime-node: this Node binary, onnxruntime-node's Linux x64
+# files, the model benchmark bundled with its worker, the Vulkan loader (for the WebGPU provider)
+# and an untrained `base` model (speed does not depend on the weights).
+#
+#   scripts/gpu/pack.sh            # then carry .gpu and run scripts/gpu/run.sh there
+#
+# Needs: npm install done here, /usr/bin/python3 with torch (for the base export), apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=.gpu
+rm -rf "$out" && mkdir -p "$out/js/node_modules" "$out/debs"
+
+# 1. Node itself (a static build: only glibc and libstdc++ needed there).
+xz -T0 -6 -c "$(command -v node)" > "$out/node.xz"
+
+# 2. The benchmark and the model worker, bundled side by side: siblingModule() finds
+#    restore-worker.js next to model-bench.js. onnxruntime-node stays external.
+npx esbuild test/bench/model-bench.ts src/model/restore-worker.ts --bundle --platform=node --format=esm \
+  --external:onnxruntime-node --outdir="$out/js" --entry-names="[name]" --log-level=warning
+echo '{"type":"module"}' > "$out/js/package.json"
+
+# 3. onnxruntime-node, Linux x64 only (the npm package holds every platform: 288 MB).
+ort=node_modules/onnxruntime-node
+tar -cJf "$out/ort.tar.xz" --exclude='bin/napi-v6/darwin' --exclude='bin/napi-v6/win32' \
+  --exclude='bin/napi-v6/linux/arm64' "$ort/package.json" "$ort/dist" "$ort/bin" node_modules/onnxruntime-common
+
+# 4. The Vulkan loader: onnxruntime's WebGPU provider (Dawn) opens libvulkan.so.1, and the NVIDIA Vulkan driver (libGLX_nvidia) needs libglvnd.
+if ! ls "$out"/debs/libvulkan1_*.deb >/dev/null 2>&1; then
+  (cd "$out/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
+fi
+
+# 5. The base configuration, untrained, for timing only.
+(cd scripts && /usr/bin/python3 -m f2dnet.export --config base --random-init --name f2d-base-untrained \
+  --out "../$out/f2d-base-untrained" >/dev/null)
+rm -rf "$out/f2d-base-untrained/golden"
+du -sh "$out"

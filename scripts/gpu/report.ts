@@ -1,0 +1,72 @@
+/**
+ * Turns what scripts/gpu/run.sh brought back from a GPU machine into one markdown table.
+ *
+ *   node --import tsx scripts/gpu/report.ts test/bench/results/gpu > test/bench/results/gpu/results.md
+ *
+ * Every figure is read from the JSON files in that folder; nothing here is typed in.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface NodeRow {
+  model: string;
+  provider: string;
+  size: string;
+  threads: number;
+  parserMs: number;
+  restorerMs: number;
+  restorerOnlyMs: number;
+}
+interface TorchInference {
+  config: string;
+  size: string;
+  precision: string;
+  parser_ms: number;
+  restorer_ms: number;
+  restorer_with_host_copies_ms: number;
+}
+interface TorchTraining {
+  config: string;
+  precision: string;
+  batch: number;
+  crop: number;
+  step_ms: number;
+  images_per_s: number;
+}
+
+const dir = process.argv[2];
+if (dir === undefined) throw new Error('usage: report.ts <folder written by scripts/gpu/run.sh>');
+const read = <T>(file: string): T => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as T;
+const f1 = (n: number): string => n.toFixed(1);
+
+const env = readFileSync(path.join(dir, 'env.txt'), 'utf8').split('\n');
+const out: string[] = ['# f2d-stream on a GPU', ''];
+out.push(`Machine: ${env[1] ?? '?'} (${env[2] ?? '?'} CPU cores). Made by \`scripts/gpu/pack.sh\` here and \`scripts/gpu/run.sh\` there; this table by \`scripts/gpu/report.ts\`.`, '');
+
+out.push('## onnxruntime-node (the product\'s own worker path: `test/bench/model-bench.ts`)', '');
+out.push('Median of 20 frames after 2 warm-ups. "provider" is what the sessions really ran on (a provider that fails to load falls back to cpu). Restorer ms includes copying the frame to and from the device; "frame ms" is what one restored frame costs through the worker (pad, transfer, crop) with the parser reused.', '');
+out.push('| file | model | requested → ran on | size | parser ms | restorer ms | frame ms (fps) |', '|---|---|---|---|---|---|---|');
+for (const file of readdirSync(dir).filter((f) => /^node-.*\.json$/.test(f)).sort()) {
+  const requested = file.split('-')[1];
+  for (const r of read<{ rows: NodeRow[] }>(file).rows) {
+    out.push(`| ${file} | ${path.basename(r.model)} | ${requested} → ${r.provider}${r.provider === 'cpu' ? ` (${r.threads || 'all'} threads)` : ''} | ${r.size} | ${f1(r.parserMs)} | ${f1(r.restorerMs)} | ${f1(r.restorerOnlyMs)} (${f1(1000 / r.restorerOnlyMs)}) |`);
+  }
+}
+
+if (existsSync(path.join(dir, 'torch.json'))) {
+  const t = read<{ machine: Record<string, unknown>; inference: TorchInference[]; training: TorchTraining[]; onnxruntime_python: Record<string, unknown>[] }>('torch.json');
+  out.push('', `## PyTorch reference (\`scripts/f2dnet/bench_torch.py\`, torch ${String(t.machine['torch'])}, cuDNN ${String(t.machine['cudnn'])})`, '');
+  out.push('The same computation as the exported graphs (uint8 in, uint8 out), untrained weights, eager mode, median of 30 runs. "with host copies" adds the frame upload and the result download.', '');
+  out.push('| config | size | precision | parser ms | restorer ms | restorer with host copies ms | fps |', '|---|---|---|---|---|---|---|');
+  for (const r of t.inference) {
+    out.push(`| ${r.config} | ${r.size} | ${r.precision} | ${f1(r.parser_ms)} | ${f1(r.restorer_ms)} | ${f1(r.restorer_with_host_copies_ms)} | ${f1(1000 / r.restorer_with_host_copies_ms)} |`);
+  }
+  out.push('', '### One training step (network only: forward, Charbonnier loss, backward, AdamW)', '');
+  out.push('| config | precision | batch × crop | step ms | images/s |', '|---|---|---|---|---|');
+  for (const r of t.training) out.push(`| ${r.config} | ${r.precision} | ${r.batch} × ${r.crop}² | ${f1(r.step_ms)} | ${r.images_per_s.toFixed(0)} |`);
+  if (t.onnxruntime_python.length > 0) {
+    out.push('', '### Python onnxruntime on that machine', '');
+    for (const r of t.onnxruntime_python) out.push(`- ${JSON.stringify(r)}`);
+  }
+}
+console.log(out.join('\n'));
