@@ -25,11 +25,17 @@ export function formatError(error: F2dError, verbose: boolean): string {
 export function formatSummary(s: RunSummary, verb = 'restored'): string {
   const unit = s.kind === 'video' ? 'frames' : 'images';
   const n = s.expectedFrames !== null && s.frames !== s.expectedFrames ? `${s.frames} of ${s.expectedFrames}` : `${s.frames}`;
-  return `${verb} ${n} ${unit} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps) -> ${s.output}`;
+  // A short clip's average hides the rate a long one runs at: give both once start-up is known.
+  const steady =
+    s.startupSec !== undefined && s.steadyFps !== undefined && s.frames > 1
+      ? `; ${s.steadyFps.toFixed(1)} fps after ${s.startupSec.toFixed(1)} s of start-up`
+      : '';
+  return `${verb} ${n} ${unit} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps${steady}) -> ${s.output}`;
 }
 
 /** The `--json` document. */
 export function summaryJson(s: RunSummary, extra: Readonly<Record<string, unknown>>): string {
   const round = (v: number, d: number): number => Math.round(v * 10 ** d) / 10 ** d;
-  return JSON.stringify({ ...s, seconds: round(s.seconds, 3), fps: round(s.fps, 2), ...extra }, null, 2);
+  const steady = s.steadyFps !== undefined && s.startupSec !== undefined ? { startupSec: round(s.startupSec, 3), steadyFps: round(s.steadyFps, 2) } : {};
+  return JSON.stringify({ ...s, seconds: round(s.seconds, 3), fps: round(s.fps, 2), ...steady, ...extra }, null, 2);
 }

@@ -36,6 +36,13 @@ export interface RunSummary {
   readonly expectedFrames: number | null;
   readonly seconds: number;
   readonly fps: number;
+  /**
+   * Videos: seconds from the start to the first restored frame reaching the encoder (opening the
+   * input and encoder, loading the model, the first inference), and the frame rate after it,
+   * the rate a long video runs at. Absent for images.
+   */
+  readonly startupSec?: number;
+  readonly steadyFps?: number;
   /** Milliseconds per stage, summed over the run (`decode`, `restore`, `encode`, `wait`, model stages…). */
   readonly stages: Readonly<Record<string, number>>;
   /** Set when Ctrl-C stopped the run early. */

@@ -41,6 +41,9 @@ export async function restoreVideo(input: string, output: string, options: Resto
   let writer: VideoWriter | undefined;
   let damage: InputDamage | null = null;
   let interrupted = false;
+  // When the first restored frame reached the encoder: start-up (input, encoder, model load,
+  // first inference) ends there, and the steady rate is measured from there.
+  let firstOutAt: number | undefined;
   // Frames sent to the restorer and not yet encoded, oldest first.
   const inFlight: InFlight[] = [];
   try {
@@ -50,6 +53,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
       const result = await times.timeAsync('wait', () => job.result);
       times.addAll(result.timings, 'model.');
       times.time('encode', () => w.writeFrame(result.frame, job.frame.pts, job.frame.duration));
+      firstOutAt ??= performance.now();
       options.onProgress?.({ done: w.frames, total: info.expectedFrames, elapsedSec: (performance.now() - t0) / 1000 });
     };
     for (;;) {
@@ -89,8 +93,12 @@ export async function restoreVideo(input: string, output: string, options: Resto
   } finally {
     reader.close();
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const end = performance.now();
+  const seconds = (end - t0) / 1000;
   const frames = writer.frames;
+  const startupSec = ((firstOutAt ?? end) - t0) / 1000;
+  // Frames after the first over the time after it (the encoder's final flush included).
+  const steadyFps = frames > 1 && firstOutAt !== undefined ? ((frames - 1) * 1000) / (end - firstOutAt) : frames / seconds;
   const warnings: string[] = [];
   if (damage) {
     warnings.push(
@@ -107,6 +115,8 @@ export async function restoreVideo(input: string, output: string, options: Resto
     expectedFrames: info.expectedFrames,
     seconds,
     fps: seconds > 0 ? frames / seconds : 0,
+    startupSec,
+    steadyFps,
     stages: times.toJSON(),
     interrupted,
     damage,

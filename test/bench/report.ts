@@ -26,13 +26,20 @@ export interface Results {
     streams?: string;
     parserInterval: number;
     frames: number;
+    /** Whole run, start-up included. */
     fps: number;
+    /** Absent in results written before start-up was measured apart. */
+    startupSec?: number;
+    steadyFps?: number;
     stageMsPerFrame: Record<string, number>;
     peakRssMiB: number;
     cpuMsPerFrame: number;
     mediaCeilingFps: number;
     modelCeilingFps: number;
+    /** steadyFps ÷ the slower ceiling (fps ÷ it in results written before start-up was measured apart). */
     efficiency: number;
+    /** fps (start-up included) ÷ the slower ceiling. */
+    wholeRunEfficiency?: number;
     loadAvg: number;
   }[];
   readonly live: {
@@ -124,15 +131,16 @@ export function renderMarkdown(r: Results): string {
       '## Product: `f2d restore` end to end',
       '',
       'Per-frame ms by stage: decode and encode without the RGB conversion, which has its own column (swscale both ways); parser and restorer run in the model worker, ' +
-        'overlapped with decode and encode; "wait" is the main thread idle waiting for the model. CPU ms/frame = user + system time of the whole process (start-up and model load included) ÷ frames: what a frame costs, less sensitive to other load than fps. Streams: frame-parallel model sessions (`model.streams`; `f2d restore` defaults to automatic, 2 × 1 thread on 2 cores up to 1280×720); their model ceiling is the same pool of workers kept full with pre-made frames. Efficiency = fps ÷ the slower ceiling (same size, threads, streams, parser interval); the model ceiling here is re-measured right before each end-to-end run (paired, so the machine\'s drift hits both alike), and the row is the run with the median efficiency.',
+        'overlapped with decode and encode; "wait" is the main thread idle waiting for the model. CPU ms/frame = user + system time of the whole process (start-up and model load included) ÷ frames: what a frame costs, less sensitive to other load than fps. Streams: frame-parallel model sessions (`model.streams`; `f2d restore` defaults to automatic, 2 × 1 thread on 2 cores up to 1280×720); their model ceiling is the same pool of workers kept full with pre-made frames. fps = frames ÷ the whole run; start-up = from the start to the first restored frame reaching the encoder (opening input and encoder, loading the model, the first inference); steady fps = the frames after it ÷ the time after it, the rate a long video runs at. Efficiency = steady fps ÷ the slower ceiling (same size, threads, streams, parser interval): the ceilings are steady rates too, with sessions already open; whole-run efficiency = fps ÷ that ceiling, start-up included, which weighs heavily on these short clips. The model ceiling here is re-measured right before each end-to-end run (paired, so the machine\'s drift hits both alike), and the row is the run with the median efficiency.',
       '',
     );
     out.push(
       table(
-        ['size', 'threads', 'streams × threads', 'parser every', 'frames', 'fps', 'decode', 'convert', 'parser', 'restorer', 'encode', 'wait', 'peak RSS MiB', 'CPU ms/frame', 'media ceiling fps', 'model ceiling fps', 'efficiency', 'load'],
+        ['size', 'threads', 'streams × threads', 'parser every', 'frames', 'fps', 'decode', 'convert', 'parser', 'restorer', 'encode', 'wait', 'peak RSS MiB', 'CPU ms/frame', 'start-up s', 'steady fps', 'media ceiling fps', 'model ceiling fps', 'efficiency', 'whole-run efficiency', 'load'],
         r.restore.map((x) => [
           x.size, String(x.threads), x.streams ?? `1 × ${x.threads}`, String(x.parserInterval), String(x.frames), fmt(x.fps), ...stages(x.stageMsPerFrame),
-          fmt(x.peakRssMiB, 0), fmt(x.cpuMsPerFrame), fmt(x.mediaCeilingFps), fmt(x.modelCeilingFps), fmt(x.efficiency, 2), fmt(x.loadAvg, 2),
+          fmt(x.peakRssMiB, 0), fmt(x.cpuMsPerFrame), x.startupSec === undefined ? '–' : fmt(x.startupSec, 2), x.steadyFps === undefined ? '–' : fmt(x.steadyFps),
+          fmt(x.mediaCeilingFps), fmt(x.modelCeilingFps), fmt(x.efficiency, 2), x.wholeRunEfficiency === undefined ? '–' : fmt(x.wholeRunEfficiency, 2), fmt(x.loadAvg, 2),
         ]),
       ),
       '',

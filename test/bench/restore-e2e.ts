@@ -25,7 +25,12 @@ export interface RestoreRunSettings {
 
 export interface RestoreRun {
   readonly frames: number;
+  /** Frames ÷ the whole run (start-up included), as the CLI reports it. */
   readonly fps: number;
+  /** Start to the first restored frame reaching the encoder (input, encoder, model load, first inference). */
+  readonly startupSec: number;
+  /** Frames after the first ÷ the time after it: the rate a long video runs at. */
+  readonly steadyFps: number;
   /** Milliseconds per frame by stage (from the summary's totals). */
   readonly stageMsPerFrame: Record<string, number>;
   readonly peakRssMiB: number;
@@ -54,7 +59,7 @@ export async function restoreRun(s: RestoreRunSettings): Promise<RestoreRun> {
   const { code, stdout, stderr } = await run(cmd, argv, { ...process.env, ...s.env });
   rmSync(s.out, { force: true });
   if (code !== 0) throw new Error(`f2d restore exited with ${code}:\n${stderr.slice(-2000)}`);
-  const summary = JSON.parse(stdout) as { frames: number; fps: number; stages: Record<string, number> };
+  const summary = JSON.parse(stdout) as { frames: number; fps: number; startupSec: number; steadyFps: number; stages: Record<string, number> };
   const stageMsPerFrame = Object.fromEntries(Object.entries(summary.stages).map(([k, v]) => [k, v / summary.frames]));
   let peakRssMiB = NaN;
   let cpuMsPerFrame = NaN;
@@ -69,7 +74,7 @@ export async function restoreRun(s: RestoreRunSettings): Promise<RestoreRun> {
     const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
     if (user && sys) cpuMsPerFrame = ((Number(user[1]) + Number(sys[1])) * 1000) / summary.frames;
   }
-  return { frames: summary.frames, fps: summary.fps, stageMsPerFrame, peakRssMiB, rssSource, cpuMsPerFrame };
+  return { frames: summary.frames, fps: summary.fps, startupSec: summary.startupSec, steadyFps: summary.steadyFps, stageMsPerFrame, peakRssMiB, rssSource, cpuMsPerFrame };
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -88,13 +88,16 @@ describe('cli: f2d restore (child process)', function () {
     const output = join(dir, 'json-out.mp4');
     const r = f2d(['restore', input, '-o', output, '--model', TINY_MODEL, '--json', '--progress', 'lines']);
     assert.equal(r.code, 0, r.stderr);
-    const s = JSON.parse(r.stdout) as { frames: number; seconds: number; fps: number; stages: Record<string, number> };
+    const s = JSON.parse(r.stdout) as { frames: number; seconds: number; fps: number; startupSec: number; steadyFps: number; stages: Record<string, number> };
     assert.equal(s.frames, 25);
     assert.ok(s.seconds > 0 && s.fps > 0);
+    // Start-up (model load, first frame) is part of the run; the rate after it is at least the average.
+    assert.ok(s.startupSec > 0 && s.startupSec < s.seconds, `startup ${s.startupSec} of ${s.seconds} s`);
+    assert.ok(s.steadyFps >= s.fps, `steady ${s.steadyFps} vs average ${s.fps} fps`);
     for (const stage of ['decode', 'encode', 'wait']) assert.ok((s.stages[stage] ?? -1) >= 0, `stage ${stage}`);
     assert.ok(Object.keys(s.stages).some((k) => k.startsWith('model.')), 'model stage timings');
     assert.match(r.stderr, /progress: 25\/25 frames/);
-    assert.match(r.stderr, /restored 25 frames in .* -> /);
+    assert.match(r.stderr, /restored 25 frames in .* fps after .* s of start-up\) -> /);
     assert.equal(framePtsTimes(output).length, 25);
     assert.equal(probeStreams(output).filter((x) => x.codec_type === 'audio').length, 1);
   });

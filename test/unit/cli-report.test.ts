@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { exitCodeForSummary } from '../../src/cli/main.js';
-import { formatError, formatSummary } from '../../src/cli/report.js';
+import { formatError, formatSummary, summaryJson } from '../../src/cli/report.js';
 import { EXIT_CODES, exitCodeFor, F2dError, OutputError, toF2dError } from '../../src/errors.js';
 import type { RunSummary } from '../../src/restore/index.js';
 
@@ -48,5 +48,12 @@ describe('cli/report', () => {
   it('the summary line says how many of how many', () => {
     assert.equal(formatSummary(summary()), 'restored 80 frames in 4.0 s (20.0 fps) -> out.mp4');
     assert.match(formatSummary(summary({ frames: 49, expectedFrames: 100 })), /restored 49 of 100 frames/);
+  });
+
+  it('a video summary gives the steady rate after start-up, the JSON both rounded', () => {
+    const s = summary({ startupSec: 0.5234, steadyFps: 57.612 });
+    assert.equal(formatSummary(s), 'restored 80 frames in 4.0 s (20.0 fps; 57.6 fps after 0.5 s of start-up) -> out.mp4');
+    const json = JSON.parse(summaryJson(s, {})) as { startupSec: number; steadyFps: number };
+    assert.deepEqual([json.startupSec, json.steadyFps], [0.523, 57.61]);
   });
 });
