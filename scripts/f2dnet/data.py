@@ -38,8 +38,14 @@ def load_photos(root: Path, split: str, min_side: int) -> list[torch.Tensor]:
 class TrainBatches:
     """Endless random batches: (degraded, clean, flags, maps) as floats in [0,1]."""
 
-    def __init__(self, photos: list[torch.Tensor], patch: int, batch: int, seed: int = 0):
-        self.photos, self.patch, self.batch = photos, patch, batch
+    def __init__(self, photos: list[torch.Tensor], patch: int, batch: int, seed: int = 0,
+                 device: torch.device | str = "cpu"):
+        self.patch, self.batch = patch, batch
+        # Everything runs where the model trains. On a GPU the photos move there once (uint8,
+        # about 2 GB for the whole set): cutting crops and drawing noise on the CPU took 70 % of
+        # each step on an H100 (0.09 of 0.13 s at batch 16 × 256²).
+        self.device = torch.device(device)
+        self.photos = [p.to(self.device) for p in photos]
         self.rng = random.Random(seed)
         self.configs = list(synth.CONFIGS.values())
 
@@ -59,8 +65,9 @@ class TrainBatches:
 
     def __next__(self):
         clean = torch.stack([self.crop(self.rng.choice(self.photos)) for _ in range(self.batch)])
-        flags = torch.tensor([self.rng.choice(self.configs) for _ in range(self.batch)], dtype=torch.float32)
-        params, noise = synth.random_inputs(self.batch, self.patch, self.patch)
+        flags = torch.tensor([self.rng.choice(self.configs) for _ in range(self.batch)], dtype=torch.float32,
+                             device=self.device)
+        params, noise = synth.random_inputs(self.batch, self.patch, self.patch, device=self.device)
         with torch.no_grad():
             degraded, maps = synth.degrade(clean, flags, params, noise)
         return degraded, clean.clamp(0, 1), flags, maps

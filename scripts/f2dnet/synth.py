@@ -200,11 +200,14 @@ def degrade(clean: torch.Tensor, flags: torch.Tensor, params: torch.Tensor,
     return x.clamp(0, 1), maps
 
 
-def random_inputs(batch: int, height: int, width: int,
-                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Uniform ``params`` [B,16] and ``noise`` [B,8,H,W] for one call of :func:`degrade`."""
-    params = torch.rand(batch, N_PARAMS, generator=generator)
-    noise = torch.rand(batch, N_NOISE, height, width, generator=generator)
+def random_inputs(batch: int, height: int, width: int, generator: torch.Generator | None = None,
+                  device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Uniform ``params`` [B,16] and ``noise`` [B,8,H,W] for one call of :func:`degrade`
+    (on ``device``, default the generator's, else the CPU)."""
+    if device is None:
+        device = generator.device if generator is not None else "cpu"
+    params = torch.rand(batch, N_PARAMS, generator=generator, device=device)
+    noise = torch.rand(batch, N_NOISE, height, width, generator=generator, device=device)
     return params, noise
 
 

@@ -42,7 +42,7 @@ def alpha_prior(k: torch.Tensor, present: torch.Tensor, T: int) -> torch.Tensor:
     tau = k.float() / T
     mod = torch.zeros_like(present)
     for i, (limit, m) in reversed(list(enumerate(PHASE_PRIOR))):
-        mod = torch.where((tau < limit)[:, None], torch.tensor(m), mod)
+        mod = torch.where((tau < limit)[:, None], present.new_tensor(m), mod)
     prior = present * mod
     return prior / prior.sum(1, keepdim=True).clamp(min=1e-6)
 
@@ -50,8 +50,8 @@ def alpha_prior(k: torch.Tensor, present: torch.Tensor, T: int) -> torch.Tensor:
 def losses(model: F2DNet, transport: Transport, opt: dict, degraded, clean, flags, maps_gt):
     b = degraded.shape[0]
     y, mu = degraded * 2 - 1, clean * 2 - 1
-    k = torch.randint(0, transport.T + 1, (b,))
-    k = torch.where(torch.rand(b) < opt["k0_fraction"], torch.zeros_like(k), k)
+    k = torch.randint(0, transport.T + 1, (b,), device=degraded.device)
+    k = torch.where(torch.rand(b, device=degraded.device) < opt["k0_fraction"], torch.zeros_like(k), k)
     x_t = transport.sample(y, mu, k)
     maps, weights, logits = model.parser(y)
     f, alpha = model(x_t, k, y, maps, weights)
@@ -76,15 +76,17 @@ def restore_one_step(model: F2DNet, degraded: torch.Tensor) -> torch.Tensor:
     """Single-step inference at k = 0 (what the ONNX export computes); [0,1] in and out."""
     y = degraded * 2 - 1
     maps, weights, _ = model.parser(y)
-    f, _ = model(y, torch.zeros(y.shape[0], dtype=torch.long), y, maps, weights)
+    f, _ = model(y, torch.zeros(y.shape[0], dtype=torch.long, device=y.device), y, maps, weights)
     return ((y + f).clamp(-1, 1) + 1) / 2
 
 
 @torch.no_grad()
 def validate(model: F2DNet, items) -> dict:
     model.eval()
+    device = next(model.parameters()).device
     per: dict[str, list] = {}
     for name, deg, clean in items:
+        deg, clean = deg.to(device), clean.to(device)
         out = (restore_one_step(model, deg) * 255).round() / 255
         per.setdefault(name, []).append((psnr(out, clean).item(), ssim(out, clean).item(),
                                          psnr(deg, clean).item(), ssim(deg, clean).item()))
@@ -103,7 +105,17 @@ def lr_at(opt: dict, step: int, elapsed: float) -> float:
     return opt["lr"] * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def pick_device(name: str) -> torch.device:
+    """`auto`: CUDA when PyTorch sees a GPU, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: PyTorch sees no CUDA GPU here (torch.cuda.is_available() is False); use auto or cpu")
+    return torch.device(name)
+
+
 def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
+    device = pick_device(opt.get("device", "auto"))
     torch.set_num_threads(opt["threads"])
     torch.set_flush_denormal(True)
     torch.manual_seed(opt["seed"])
@@ -113,6 +125,8 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
     ema = copy.deepcopy(model).eval()
     optim = torch.optim.AdamW(model.parameters(), lr=opt["lr"], weight_decay=opt["weight_decay"], betas=(0.9, 0.99))
     transport = Transport(opt["sigmas_scale"])
+    model.to(device)
+    ema.to(device)
     step, elapsed, best = 0, 0.0, -1.0
     last = run_dir / "last.pt"
     if not last.exists() and opt.get("init_from"):
@@ -130,16 +144,16 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)", flush=True)
     train_photos = load_photos(photos_dir, "train", opt["patch"])
     val_photos = load_photos(photos_dir, "val", opt["val_size"])
-    batches = TrainBatches(train_photos, opt["patch"], opt["batch"], seed=opt["seed"] + step)
+    batches = TrainBatches(train_photos, opt["patch"], opt["batch"], seed=opt["seed"] + step, device=device)
     val_items = validation_set(val_photos, opt["val_size"], opt["val_images"])
     print(f"model {opt['model']}: {count_parameters(model)} parameters; {len(train_photos)} train / "
-          f"{len(val_photos)} val photos", flush=True)
+          f"{len(val_photos)} val photos; on {device}", flush=True)
     log = (run_dir / "log.jsonl").open("a")
 
     def save(path: Path) -> None:
         info = {"steps": step, "minutes": round(elapsed / 60, 1), "photos_train": len(train_photos),
                 "photos_val": len(val_photos), "patch": opt["patch"], "batch": opt["batch"],
-                "sigmas_scale": opt["sigmas_scale"], "device": "cpu", "options": opt["name"]}
+                "sigmas_scale": opt["sigmas_scale"], "device": device.type, "options": opt["name"]}
         torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "optim": optim.state_dict(),
                     "step": step, "elapsed": elapsed, "best": best,
                     "model_config": model.cfg.to_dict(), "training_info": info}, path.with_suffix(".tmp"))
@@ -198,8 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--photos", type=Path, default=Path("scripts/data/photos"))
     ap.add_argument("--runs", type=Path, default=Path("scripts/runs"))
     ap.add_argument("--set", action="append", default=[], help="override an option: key=json_value")
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default: the options' "
+                    "`device`, else auto = CUDA when PyTorch sees a GPU)")
     args = ap.parse_args(argv)
     opt = json.loads(args.options.read_text())
+    if args.device is not None:
+        opt["device"] = args.device
     for kv in args.set:
         key, val = kv.split("=", 1)
         if key not in opt:

@@ -58,7 +58,7 @@ class Transport:
         """x_k = μ + (y − μ)·exp(m̄_k + s̄_k ε) for a batch, one integer k per sample."""
         if eps is None:
             eps = torch.randn_like(y)
-        m = self.log_mean.to(y.dtype)[k].view(-1, 1, 1, 1)
-        s = self.log_std.to(y.dtype)[k].view(-1, 1, 1, 1)
+        m = self.log_mean.to(device=y.device, dtype=y.dtype)[k].view(-1, 1, 1, 1)
+        s = self.log_std.to(device=y.device, dtype=y.dtype)[k].view(-1, 1, 1, 1)
         # fp32 and a clamped exponent, as the reference code does: exp overflows otherwise.
         return mu + (y - mu) * torch.exp((m + s * eps).clamp(-20, 20))

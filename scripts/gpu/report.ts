@@ -69,4 +69,21 @@ if (existsSync(path.join(dir, 'torch.json'))) {
     for (const r of t.onnxruntime_python) out.push(`- ${JSON.stringify(r)}`);
   }
 }
+const trainLogs = readdirSync(dir).filter((f) => /^train-.*\.log$/.test(f)).sort();
+if (trainLogs.length > 0) {
+  out.push('', '## The training loop on the GPU (`f2dnet.train --device cuda`, 40 carried photos)', '');
+  out.push('Median over the logged 50-step windows after the first two. "data s" = making the batch (crops, noise, synthesis launch); "step s" = the whole step.', '');
+  out.push('| log | model | batch × crop | steps | data s | step s | steps/s |', '|---|---|---|---|---|---|---|');
+  for (const file of trainLogs) {
+    const lines = readFileSync(path.join(dir, file), 'utf8').split('\n');
+    const model = /^model (\w+):/.exec(lines[0] ?? '')?.[1] ?? '?';
+    const windows = lines.filter((l) => l.startsWith('step=')).slice(2).map((l) => Object.fromEntries(l.split(' ').map((kv) => kv.split('='))) as Record<string, string>);
+    const med = (key: string): number => {
+      const v = windows.map((w) => Number(w[key])).sort((a, b) => a - b);
+      return v[v.length >> 1] ?? NaN;
+    };
+    const steps = /done at step (\d+)/.exec(lines.join('\n'))?.[1] ?? '?';
+    out.push(`| ${file} | ${model} | 16 × 256² | ${steps} | ${med('data_s').toFixed(3)} | ${med('step_s').toFixed(3)} | ${(1 / med('step_s')).toFixed(1)} |`);
+  }
+}
 console.log(out.join('\n'));
