@@ -64,7 +64,7 @@ export async function restoreImage(input: string, output: string, options: Resto
   }
   await checkOutputFile(input, output, options.overwrite);
   const times = new StageTimes();
-  const t0 = performance.now();
+  const t0 = options.startedAt ?? performance.now();
   await restoreOne(input, output, options, times);
   options.onProgress?.({ done: 1, total: 1, elapsedSec: (performance.now() - t0) / 1000 });
   return summary('image', input, output, 1, 1, t0, times, false);
@@ -110,7 +110,7 @@ export async function restoreImageDir(input: string, output: string, options: Re
     }
   }
   const times = new StageTimes();
-  const t0 = performance.now();
+  const t0 = options.startedAt ?? performance.now();
   let done = 0;
   for (const name of names) {
     if (options.signal?.aborted) return summary('image-dir', input, output, done, names.length, t0, times, true);

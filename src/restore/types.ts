@@ -14,6 +14,12 @@ export interface RestoreRunOptions {
   readonly signal?: AbortSignal;
   /** Called after each frame or image. */
   readonly onProgress?: (progress: Progress) => void;
+  /**
+   * When the run began (`performance.now()`), if before this call: the CLI passes the moment it
+   * started opening the model, so `seconds` and `startupSec` include loading it whether the
+   * restorer loads up front (one stream) or on the first frame (a pool). Default: this call.
+   */
+  readonly startedAt?: number;
 }
 
 export interface Progress {

@@ -37,7 +37,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
   );
   const tmp = temporaryName(output);
   const times = new StageTimes();
-  const t0 = performance.now();
+  const t0 = options.startedAt ?? performance.now();
   let writer: VideoWriter | undefined;
   let damage: InputDamage | null = null;
   let interrupted = false;

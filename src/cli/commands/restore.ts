@@ -2,6 +2,7 @@
  * `f2d restore <input> [-o <output>]`.
  */
 import { stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Config } from '../../config/types.js';
 import { F2dError } from '../../errors.js';
@@ -65,6 +66,9 @@ export async function runRestore(
 ): Promise<RunSummary> {
   const { config, log, signal } = ctx;
   const kind = await preflight(input, output, config.output.overwrite, log.child('media'));
+  // Timed from here, so the summary counts the model's loading whether it happens up front (one
+  // stream) or on the first frame (a pool of streams).
+  const startedAt = performance.now();
   // Images go one at a time: only a video keeps several frames in flight for several streams.
   const restorer = await (makeRestorer ?? (() => openRestorer(config, log.child('model'), kind === 'video' ? {} : { streams: 1 })))();
   const view = ctx.progress(kind === 'video' ? 'frames' : 'images');
@@ -76,6 +80,7 @@ export async function runRestore(
       encode: config.encode,
       image: config.image,
       signal,
+      startedAt,
       onProgress: (p) => view.update(p),
     });
   } finally {
