@@ -154,7 +154,7 @@ if (sections.has('media') || sections.has('restore')) {
     const key = `${s.width}x${s.height}`;
     const { value, loadAvg } = await medianOf(runs, key, () => mediaRun(clipFor(s), join(CLIP_DIR, `media-${key}.mp4`), encode), medianBy((r) => r.transcodeFps));
     mediaCeiling.set(key, value.transcodeFps);
-    results.media.push({ size: key, frames: value.frames, decodeFps: round(value.decodeFps), transcodeFps: round(value.transcodeFps), loadAvg });
+    results.media.push({ size: key, frames: value.frames, decodeFps: round(value.decodeFps), transcodeFps: round(value.transcodeFps), transcodeCpuMsPerFrame: round(value.transcodeCpuMsPerFrame, 2), loadAvg });
     save();
   }
 }

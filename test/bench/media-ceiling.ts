@@ -13,14 +13,20 @@ export interface MediaRun {
   readonly decodeFps: number;
   /** Frames a second of decode → RGB24 → yuv420p → x264 → mux. */
   readonly transcodeFps: number;
+  /**
+   * CPU time (user + system, every thread: x264's too) per frame of that transcode: what the media
+   * work takes from the cores the model shares in `f2d restore`.
+   */
+  readonly transcodeCpuMsPerFrame: number;
 }
 
-async function pass(clip: string, out: string | null, encode: { crf: number; preset: string }): Promise<{ frames: number; seconds: number }> {
+async function pass(clip: string, out: string | null, encode: { crf: number; preset: string }): Promise<{ frames: number; seconds: number; cpuMs: number }> {
   const reader = await VideoReader.open(clip, { log: silentLogger });
   let writer: VideoWriter | undefined;
   try {
     writer = out === null ? undefined : await VideoWriter.create(out, reader, { ...encode, log: silentLogger });
     let frames = 0;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let item = reader.next(); item.kind !== 'end'; item = reader.next()) {
       if (item.kind === 'packet') {
@@ -32,7 +38,9 @@ async function pass(clip: string, out: string | null, encode: { crf: number; pre
       writer?.writeFrame(item.frame.rgb, item.frame.pts, item.frame.duration);
     }
     writer?.finish();
-    return { frames, seconds: (performance.now() - t0) / 1000 };
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { frames, seconds, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
     writer?.abort();
     reader.close();
@@ -44,5 +52,5 @@ async function pass(clip: string, out: string | null, encode: { crf: number; pre
 export async function mediaRun(clip: string, out: string, encode: { crf: number; preset: string }): Promise<MediaRun> {
   const d = await pass(clip, null, encode);
   const t = await pass(clip, out, encode);
-  return { frames: t.frames, decodeFps: d.frames / d.seconds, transcodeFps: t.frames / t.seconds };
+  return { frames: t.frames, decodeFps: d.frames / d.seconds, transcodeFps: t.frames / t.seconds, transcodeCpuMsPerFrame: t.cpuMs / t.frames };
 }

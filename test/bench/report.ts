@@ -5,7 +5,8 @@ import { fmt } from './stats.js';
 export interface Results {
   readonly machine: MachineInfo;
   readonly settings: Record<string, unknown> & { readonly model: string; readonly modelName: string; readonly runs: number; readonly quick: boolean };
-  readonly media: { size: string; frames: number; decodeFps: number; transcodeFps: number; loadAvg: number }[];
+  /** transcodeCpuMsPerFrame is absent in results written before it was measured. */
+  readonly media: { size: string; frames: number; decodeFps: number; transcodeFps: number; transcodeCpuMsPerFrame?: number; loadAvg: number }[];
   readonly model: {
     provider: string;
     available: boolean;
@@ -91,8 +92,14 @@ export function renderMarkdown(r: Results): string {
     '',
   );
   if (r.media.length > 0) {
-    out.push('## Ceiling: media alone (src/media, no model)', '', 'x264 veryfast crf 20, as `f2d restore`.', '');
-    out.push(table(['size', 'frames', 'decode → RGB24 fps', 'decode → RGB24 → x264 → mp4 fps', 'load'], r.media.map((x) => [x.size, String(x.frames), fmt(x.decodeFps), fmt(x.transcodeFps), fmt(x.loadAvg, 2)])), '');
+    out.push('## Ceiling: media alone (src/media, no model)', '', 'x264 veryfast crf 20, as `f2d restore`. CPU ms/frame = process CPU time (every thread, x264\'s included) over the transcode ÷ frames: the share of the cores `f2d restore` gives the media work instead of the model.', '');
+    out.push(
+      table(
+        ['size', 'frames', 'decode → RGB24 fps', 'decode → RGB24 → x264 → mp4 fps', 'transcode CPU ms/frame', 'load'],
+        r.media.map((x) => [x.size, String(x.frames), fmt(x.decodeFps), fmt(x.transcodeFps), x.transcodeCpuMsPerFrame === undefined ? '–' : fmt(x.transcodeCpuMsPerFrame, 2), fmt(x.loadAvg, 2)]),
+      ),
+      '',
+    );
   }
   if (r.model.length > 0) {
     const ks = Object.keys(r.model.find((x) => x.available)?.fps ?? {});
