@@ -147,7 +147,7 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
     batches = TrainBatches(train_photos, opt["patch"], opt["batch"], seed=opt["seed"] + step, device=device)
     val_items = validation_set(val_photos, opt["val_size"], opt["val_images"])
     print(f"model {opt['model']}: {count_parameters(model)} parameters; {len(train_photos)} train / "
-          f"{len(val_photos)} val photos; on {device}", flush=True)
+          f"{len(val_photos)} val photos; batch {opt['batch']} x {opt['patch']} px; on {device}", flush=True)
     log = (run_dir / "log.jsonl").open("a")
 
     def save(path: Path) -> None:

@@ -6,6 +6,10 @@
 #
 #   scripts/gpu/pack.sh            # then carry .gpu and run scripts/gpu/run.sh there
 #
+# .gpu/ comes to about 64 MB with the photo subset. Where a transfer is capped below that, send it
+# in two runs: everything but train-photos (the benchmarks), then train-photos alone (the training
+# check); run.sh runs whatever it finds.
+#
 # Needs: npm install done here, /usr/bin/python3 with torch (for the base export), apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,4 +39,21 @@ fi
 (cd scripts && /usr/bin/python3 -m f2dnet.export --config base --random-init --name f2d-base-untrained \
   --out "../$out/f2d-base-untrained" >/dev/null)
 rm -rf "$out/f2d-base-untrained/golden"
+# 6. A subset of the training photos, when gathered here (npm run photos): 40 train + 8 val photos
+#    of at least 512 px, the smallest such files, about 14 MB (the whole set is 313 MB).
+if [ -f scripts/data/photos/manifest.json ]; then
+  /usr/bin/python3 - "$out/train-photos" <<'PY'
+import json, os, shutil, sys
+src, dst = "scripts/data/photos", sys.argv[1]
+photos = json.load(open(f"{src}/manifest.json"))["photos"]
+chosen = []
+for split, count in (("train", 40), ("val", 8)):
+    fit = [p for p in photos if p["split"] == split and min(p["width"], p["height"]) >= 512]
+    chosen += sorted(fit, key=lambda p: os.path.getsize(f"{src}/{p['file']}"))[:count]
+for p in chosen:
+    os.makedirs(os.path.dirname(f"{dst}/{p['file']}"), exist_ok=True)
+    shutil.copy(f"{src}/{p['file']}", f"{dst}/{p['file']}")
+json.dump({"photos": chosen}, open(f"{dst}/manifest.json", "w"))
+PY
+fi
 du -sh "$out"

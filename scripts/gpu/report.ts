@@ -77,13 +77,15 @@ if (trainLogs.length > 0) {
   for (const file of trainLogs) {
     const lines = readFileSync(path.join(dir, file), 'utf8').split('\n');
     const model = /^model (\w+):/.exec(lines[0] ?? '')?.[1] ?? '?';
+    // train.py prints its batch and crop on that line; logs from before it did show '–'.
+    const shape = /batch (\d+) x (\d+) px/.exec(lines[0] ?? '');
     const windows = lines.filter((l) => l.startsWith('step=')).slice(2).map((l) => Object.fromEntries(l.split(' ').map((kv) => kv.split('='))) as Record<string, string>);
     const med = (key: string): number => {
       const v = windows.map((w) => Number(w[key])).sort((a, b) => a - b);
       return v[v.length >> 1] ?? NaN;
     };
     const steps = /done at step (\d+)/.exec(lines.join('\n'))?.[1] ?? '?';
-    out.push(`| ${file} | ${model} | 16 × 256² | ${steps} | ${med('data_s').toFixed(3)} | ${med('step_s').toFixed(3)} | ${(1 / med('step_s')).toFixed(1)} |`);
+    out.push(`| ${file} | ${model} | ${shape ? `${shape[1]} × ${shape[2]}²` : '–'} | ${steps} | ${med('data_s').toFixed(3)} | ${med('step_s').toFixed(3)} | ${(1 / med('step_s')).toFixed(1)} |`);
   }
 }
 console.log(out.join('\n'));

@@ -125,7 +125,6 @@ export async function modelName(modelDir: string): Promise<string> {
   return (await loadManifest(modelDir)).manifest.name;
 }
 
-
 /**
  * Frames a second of the model alone with frame-parallel streams (`model.streams`, 0 =
  * automatic): a {@link RestorerPool} kept full with copies of `rgb`. Through the workers, as
