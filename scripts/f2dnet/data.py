@@ -70,6 +70,8 @@ class TrainBatches:
         params, noise = synth.random_inputs(self.batch, self.patch, self.patch, device=self.device)
         with torch.no_grad():
             degraded, maps = synth.degrade(clean, flags, params, noise)
+        # 8-bit, as every decoded frame is: dark frames band, and the model must see it
+        degraded = (degraded * 255).round() / 255
         return degraded, clean.clamp(0, 1), flags, maps
 
 

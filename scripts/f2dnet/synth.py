@@ -1,26 +1,37 @@
-"""Composite-weather synthesis: the CDD-11 recipe, procedural and export-friendly.
+"""Composite-weather synthesis for training: the CDD-11 recipe, widened, procedural and exportable.
 
-Four atomic degradations applied in the fixed order low light → rain → snow → haze, and the
-11 CDD-11 configurations of them. All randomness comes in as tensors (``params``: 16 uniform
-numbers per image, ``noise``: 8 uniform fields), so the same code is
+Four atomic degradations applied in CDD-11's fixed order low light → rain → snow → haze, and
+the 11 CDD-11 configurations of them. All randomness comes in as tensors (``params``:
+N_PARAMS uniform numbers per image, ``noise``: N_NOISE uniform fields), so the same code is
 
 * randomised on the fly for training (``random_inputs``),
 * seeded and reproducible for evaluation, and
 * exported to ONNX (``models/synth/degrade.onnx``) for the TypeScript side (``f2d degrade``,
-  ``f2d eval``) without a second implementation.
+  ``f2d eval --synth train``) without a second implementation.
 
-What replaces the recipe's external inputs (§6 of the method notes):
+The ranges are deliberately wider than any one dataset's: a model trained on one generator
+learns that generator (the first version drew a few hundred thick opaque white bars, and the
+model left real rain alone). What each operator covers (see docs/weather-appearance.md):
 
-* depth for haze: the colour attenuation prior (Zhu et al.: depth grows with value minus
-  saturation), min-filtered and smoothed, blended with a vertical prior (far at the top);
-* illumination for low light: the max channel smoothed with a box filter (LIME-like);
-* rain streaks: sparse seeds motion-blurred along a random angle and length, in a thin far
-  layer and a thicker, blurred near layer (depth of field);
-* snow: sparse seeds grown into discs of random size with a short motion streak, small dense
-  far flakes and large sparse blurred near flakes.
+* **low light**: Retinex darkening I·L^(γ−1) with L a smoothed max-channel illumination, a
+  global exposure and a tone curve, a colour cast (sodium-warm to cool-blue), glare around the
+  brightest areas, and Poisson–Gaussian sensor noise (shot noise growing with the signal, read
+  noise, part of it independent per channel: colour noise);
+* **rain**: the image-editor recipe behind Rain100/Rain1400-type data (noise → threshold →
+  rotated motion blur of random length and width → levels → additive or screen blend) in
+  three depth layers (dense thin faint far streaks, a middle layer, a few long thick blurred
+  near ones), densities from drizzle to thousands of streaks over the whole frame, tinted by
+  the scene's light, plus a rain-accumulation veil of varying density;
+* **snow**: alpha-composited flakes from dense far specks through motion-elongated middle
+  flakes to a few large, very blurred, semi-transparent near blobs, with varied opacity per
+  flake and a faint whitening veil;
+* **haze**: atmospheric scattering I·t + A(1 − t) with depth from the colour attenuation
+  prior blended with a vertical prior, a coloured airlight (grey, blue, warm smog), and a
+  non-homogeneous density (β modulated by a smooth random field).
 
-Images are float tensors [B,3,H,W] in [0,1]. ``degrade`` also returns per-factor maps in
-[0,1] (how strongly each pixel is affected), which supervise the parser's maps.
+Not covered: splashes on the road, raindrops on the lens, headlight flare. Images are float
+tensors [B,3,H,W] in [0,1]. ``degrade`` also returns per-factor maps in [0,1] (how strongly
+each pixel is affected), which supervise the parser's maps.
 """
 from __future__ import annotations
 
@@ -38,13 +49,26 @@ CONFIGS: dict[str, tuple[int, int, int, int]] = {
 TIERS = {"single": ["low", "haze", "rain", "snow"],
          "pair": ["low_haze", "low_rain", "low_snow", "haze_rain", "haze_snow"],
          "triple": ["low_haze_rain", "low_haze_snow"]}
-N_PARAMS = 16
-N_NOISE = 8
-KERNEL = 31  # streak kernel support (pixels); rain lengths stay below it
+N_PARAMS = 47  # low 0-8, rain 9-26, snow 27-39, haze 40-46
+# noise fields: 0-3 two Box-Muller pairs (four normals), 4-6 rain layers far/mid/near,
+# 7-8 snow specks and flakes, 9 a smooth random field (haze density, veils)
+N_NOISE = 10
+KERNEL = 31        # near-layer kernel support (pixels); lengths and flake sizes stay inside it
+FAR_KERNEL = 21    # far rain: streaks up to 19 px, half the cost of the near kernel
+SPECK_KERNEL = 9   # snow specks: 4 px with their motion smear
 
 
 def _lerp(u: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     return lo + (hi - lo) * u
+
+
+def _loglerp(u: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    """Log-uniform between lo and hi: densities span decades, a linear draw would miss drizzle."""
+    return lo * (hi / lo) ** u
+
+
+def _col(v: torch.Tensor) -> torch.Tensor:
+    return v.view(-1, 1, 1, 1)
 
 
 def _box(x: torch.Tensor, k: int) -> torch.Tensor:
@@ -62,25 +86,30 @@ def _min_filter(x: torch.Tensor, k: int) -> torch.Tensor:
     return -F.max_pool2d(F.pad(-x, (0, 0, p, p), mode="replicate"), (k, 1), stride=1)
 
 
-def _gaussian_from_uniform(u1: torch.Tensor, u2: torch.Tensor) -> torch.Tensor:
-    """Box-Muller: two uniform fields → one standard normal field."""
-    return torch.sqrt(-2 * torch.log(u1.clamp(min=1e-7))) * torch.cos(2 * torch.pi * u2)
+def _normals(u1: torch.Tensor, u2: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Box-Muller: two uniform fields → two independent standard normal fields."""
+    r = torch.sqrt(-2 * torch.log(u1.clamp(min=1e-7)))
+    return r * torch.cos(2 * torch.pi * u2), r * torch.sin(2 * torch.pi * u2)
 
 
-def _rotated_grid(angle: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _smooth_field(u: torch.Tensor, cell: int) -> torch.Tensor:
+    """A smooth random field, about N(0,1), varying over ``cell``-pixel scales, from a uniform one.
+
+    The mean of cell² uniforms has standard deviation 0.2887/cell; it is rescaled to unit and
+    upsampled bilinearly, then softened so the cell grid does not show.
+    """
+    h, w = u.shape[2], u.shape[3]
+    coarse = (F.avg_pool2d(u, cell, stride=cell, ceil_mode=True) - 0.5) * (cell / 0.2887)
+    up = F.interpolate(coarse, size=(h, w), mode="bilinear", align_corners=False)
+    return _box(up, cell // 2 + 1)
+
+
+def _rotated_grid(angle: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Kernel-grid coordinates along and across direction ``angle`` (0 = vertical): [B,K,K] each."""
-    r = torch.arange(KERNEL, dtype=angle.dtype, device=angle.device) - KERNEL // 2
+    r = torch.arange(size, dtype=angle.dtype, device=angle.device) - size // 2
     yy, xx = r.view(-1, 1), r.view(1, -1)
     a = angle.view(-1, 1, 1)
     return xx * torch.sin(a) + yy * torch.cos(a), xx * torch.cos(a) - yy * torch.sin(a)
-
-
-def _line_kernels(angle: torch.Tensor, length: torch.Tensor, width: torch.Tensor) -> torch.Tensor:
-    """Per-image anti-aliased line kernels [B,1,K,K] with peak 1 (angle 0 = vertical)."""
-    along, across = _rotated_grid(angle)
-    ln, w = length.view(-1, 1, 1), width.view(-1, 1, 1)
-    k = torch.exp(-(across ** 2) / (2 * w ** 2)) * torch.sigmoid((ln / 2 - along.abs()) * 2)
-    return _drop_tiny(k).unsqueeze(1)
 
 
 def _drop_tiny(k: torch.Tensor) -> torch.Tensor:
@@ -88,22 +117,49 @@ def _drop_tiny(k: torch.Tensor) -> torch.Tensor:
     return k * (k > 1e-4).to(k.dtype)
 
 
-def _disc_kernels(radius: torch.Tensor, streak: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Soft discs of ``radius`` smeared along ``angle`` by ``streak`` pixels: [B,1,K,K]."""
-    along, across = _rotated_grid(angle)
-    rad, st = radius.view(-1, 1, 1), streak.view(-1, 1, 1)
-    # distance to a segment of length `st` centred on the origin
-    d_along = (along.abs() - st / 2).clamp(min=0)
+def _line_kernels(angle: torch.Tensor, length: torch.Tensor, width: torch.Tensor, size: int) -> torch.Tensor:
+    """Per-image anti-aliased streak kernels [B,1,K,K] with peak 1 (angle 0 = vertical).
+
+    A motion-blurred drop: Gaussian across, a plateau along that fades at both ends (a drop
+    moving through the exposure leaves a streak that is dimmer where it entered and left).
+    """
+    along, across = _rotated_grid(angle, size)
+    ln, w = length.view(-1, 1, 1), width.view(-1, 1, 1)
+    k = torch.exp(-(across ** 2) / (2 * w ** 2)) * torch.sigmoid((ln / 2 - along.abs()) * 1.5)
+    return _drop_tiny(k).unsqueeze(1)
+
+
+def _disc_kernels(radius: torch.Tensor, streak: torch.Tensor, angle: torch.Tensor, softness: torch.Tensor,
+                  size: int) -> torch.Tensor:
+    """Soft discs of ``radius`` smeared along ``angle`` by ``streak`` pixels: [B,1,K,K].
+
+    ``softness`` is the edge width in pixels: 0.3 a crisp flake, 3 an out-of-focus blob.
+    """
+    along, across = _rotated_grid(angle, size)
+    rad, st, soft = radius.view(-1, 1, 1), streak.view(-1, 1, 1), softness.view(-1, 1, 1)
+    d_along = (along.abs() - st / 2).clamp(min=0)   # distance to a segment of length `st`
     dist = torch.sqrt(d_along ** 2 + across ** 2 + 1e-6)
-    return _drop_tiny(torch.sigmoid((rad - dist) * 3)).unsqueeze(1)
+    return _drop_tiny(torch.sigmoid((rad - dist) / soft)).unsqueeze(1)
 
 
 def _splat(seeds: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     """Convolve each image's seed field [B,1,H,W] with its own kernel [B,1,K,K]."""
     b, _, h, w = seeds.shape
-    p = KERNEL // 2
+    p = kernels.shape[-1] // 2
     out = F.conv2d(F.pad(seeds.reshape(1, b, h, w), (p, p, p, p)), kernels, groups=b)
     return out.reshape(b, 1, h, w)
+
+
+def _seeds(u: torch.Tensor, lo: torch.Tensor, density: torch.Tensor, floor: float) -> torch.Tensor:
+    """Seeds where lo ≤ u < lo + density, each with its own strength in [floor, 1].
+
+    Conditioned on falling in the window, (u − lo)/density is again uniform: one field gives
+    both where the drops are and how bright each is.
+    """
+    d = _col(density)
+    rel = (u - _col(lo)) / d
+    inside = ((rel >= 0) & (rel < 1)).to(u.dtype)
+    return inside * (floor + (1 - floor) * rel.clamp(0, 1))
 
 
 def haze_depth(clean: torch.Tensor, vertical_mix: torch.Tensor) -> torch.Tensor:
@@ -118,8 +174,122 @@ def haze_depth(clean: torch.Tensor, vertical_mix: torch.Tensor) -> torch.Tensor:
     d = (d - lo) / (hi - lo + 1e-4)
     h = clean.shape[2]
     ramp = 1 - torch.arange(h, dtype=clean.dtype, device=clean.device).view(1, 1, -1, 1) / max(h - 1, 1)
-    mix = vertical_mix.view(-1, 1, 1, 1)
+    mix = _col(vertical_mix)
     return (1 - mix) * d + mix * ramp.expand_as(d)
+
+
+def _rgb(r: float, g: float, b: float, like: torch.Tensor) -> torch.Tensor:
+    return torch.tensor([r, g, b], dtype=like.dtype, device=like.device).view(1, 3, 1, 1)
+
+
+def low_light(x: torch.Tensor, p: list[torch.Tensor], normals: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Night or underexposure: returns (dark image, map of how much light was lost)."""
+    gamma = _col(_lerp(p[0], 1.6, 3.2))
+    exposure = _col(_loglerp(p[1], 0.4, 1.0))
+    curve = _col(_lerp(p[2], 0.8, 1.5))      # tone curve: >1 crushes the shadows further
+    illum = _box(x.amax(1, keepdim=True), 15).clamp(1e-3, 1)
+    gain = illum ** (gamma - 1) * exposure
+    dark = ((x * gain).clamp(0, 1) ** curve)
+    # colour cast from the light sources: sodium-warm ↔ neutral ↔ cool (LED/moonlight)
+    warm, cool = _rgb(1.0, 0.78, 0.5, x), _rgb(0.8, 0.9, 1.0, x)
+    tint_pick = _col(p[3])
+    tint = (1 - tint_pick) * warm + tint_pick * cool
+    cast = 1 + _col(_lerp(p[4], 0.0, 0.8)) * (tint - 1)
+    dark = dark * cast
+    # glare: light spreads around what stays bright (lamps, lit windows, headlights)
+    bright = (x.amax(1, keepdim=True) - 0.85).clamp(min=0) * 6.7
+    glare = _box(_box(bright, 9), 9) * _col(_lerp(p[5], 0.0, 0.5))
+    dark = dark + glare * cast
+    # Poisson–Gaussian sensor noise: var = a·signal + b², part shared (luma), part per channel
+    shot = _col(_loglerp(p[6], 2e-4, 2e-2))
+    read = _col(_loglerp(p[7], 3e-3, 4e-2))
+    colour = _col(_lerp(p[8], 0.2, 1.0))
+    std = torch.sqrt(shot * dark.clamp(min=0) + read ** 2)
+    g_luma, g_r, g_g, g_b = normals
+    per_channel = torch.cat([g_r, g_g, g_b], 1)
+    grain = (1 - colour) * g_luma + colour * per_channel
+    out = (dark + std * grain).clamp(0, 1)
+    lost = (1 - (gain * cast.mean(1, keepdim=True)).clamp(0, 1)) ** 0.8
+    return out, lost
+
+
+def rain(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rain streaks in three depth layers and a veil: returns (image, rain strength map)."""
+    angle = _lerp(p[9], -0.6, 0.6)                 # radians from vertical: the wind
+    density = _loglerp(p[10], 0.003, 0.08)         # far layer: seeds per pixel
+    length = _lerp(p[11], 5.0, 19.0)
+    intensity = _col(_loglerp(p[12], 0.12, 0.9))
+    zero = torch.zeros_like(density)
+    far = _splat(_seeds(noise[:, 4:5], zero, density, 0.2),
+                 _line_kernels(angle + _lerp(p[13], -0.08, 0.08), length, _lerp(p[14], 0.35, 0.75), FAR_KERNEL))
+    mid_density = density * _lerp(p[15], 0.05, 0.4)
+    mid = _splat(_seeds(noise[:, 5:6], zero, mid_density, 0.3),
+                 _line_kernels(angle, (length * _lerp(p[16], 1.3, 2.0)).clamp(max=KERNEL - 3),
+                               _lerp(p[17], 0.6, 1.3), KERNEL))
+    near_density = density * _lerp(p[18], 0.0, 0.04)
+    near = _splat(_seeds(noise[:, 6:7], zero, near_density, 0.4),
+                  _line_kernels(angle + _lerp(p[19], -0.05, 0.05), torch.full_like(angle, KERNEL - 3.0),
+                                _lerp(p[20], 1.0, 2.5), KERNEL))
+    near = _box(near, 3)                           # out of focus
+    layer = far * _col(_lerp(p[21], 0.4, 1.0)) + mid * _col(_lerp(p[22], 0.5, 1.0)) + near
+    # levels: a contrast curve on the streak layer (the recipe's "levels" step)
+    layer = (layer * intensity).clamp(0, 1) ** _col(_lerp(p[23], 0.6, 1.4))
+    # streaks take the colour of the scene's light (white in daylight, warm under sodium lamps)
+    scene = x.mean((2, 3), keepdim=True)
+    tint = (scene + 0.05) / (scene.mean(1, keepdim=True) + 0.05)
+    layer_rgb = layer * (1 + _col(_lerp(p[24], 0.0, 0.7)) * (tint - 1))
+    screen = _col(p[25])                           # additive ↔ screen blend
+    out = (1 - screen) * (x + layer_rgb) + screen * (1 - (1 - x.clamp(0, 1)) * (1 - layer_rgb.clamp(0, 1)))
+    # rain accumulation: a veil of falling water, patchy, towards a grey-blue airlight as
+    # bright as the scene's light (a veil at night is dark, not grey)
+    veil = _col(_lerp(p[26], -0.15, 0.35).clamp(min=0)) * (1 + 0.4 * field).clamp(0.2, 1.8)
+    veil = veil.clamp(0, 0.6)
+    veil_light = (scene.mean(1, keepdim=True) * 1.4 + 0.1).clamp(max=0.85)
+    out = out * (1 - veil) + veil * veil_light * _rgb(0.95, 1.0, 1.06, x)
+    strength = (layer * 3 + veil * 2).clamp(0, 1)
+    return out, strength
+
+
+def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flakes from far specks to near blobs, alpha-composited, and a whitening veil."""
+    angle = _lerp(p[27], -0.9, 0.9)
+    density = _loglerp(p[28], 0.002, 0.04)         # specks per pixel
+    zero = torch.zeros_like(density)
+    specks = _splat(_seeds(noise[:, 7:8], zero, density, 0.3),
+                    _disc_kernels(_lerp(p[29], 0.4, 1.0), _lerp(p[30], 0.0, 2.5), angle,
+                                  torch.full_like(angle, 0.35), SPECK_KERNEL))
+    flake_density = density * _lerp(p[31], 0.04, 0.25)
+    flakes = _splat(_seeds(noise[:, 8:9], zero, flake_density, 0.3),
+                    _disc_kernels(_lerp(p[32], 1.0, 2.8), _lerp(p[33], 0.0, 8.0), angle,
+                                  _lerp(p[34], 0.4, 1.2), KERNEL))
+    blob_density = density * _lerp(p[35], 0.0, 0.02)
+    blobs = _splat(_seeds(noise[:, 8:9], 1 - blob_density, blob_density, 0.3),
+                   _disc_kernels(_lerp(p[36], 3.0, 7.0), torch.zeros_like(angle), angle,
+                                 _lerp(p[37], 1.0, 3.0), KERNEL))
+    alpha = (specks + flakes + 0.7 * blobs) * _col(_lerp(p[38], 0.5, 1.0))
+    alpha = alpha.clamp(0, 1)
+    white = _rgb(0.94, 0.96, 1.0, x)
+    out = x * (1 - alpha) + alpha * white
+    veil = _col(_lerp(p[39], -0.1, 0.25).clamp(min=0)) * (1 + 0.3 * field).clamp(0.3, 1.7)
+    out = out * (1 - veil) + veil * white
+    return out, (alpha * 1.5 + veil * 2).clamp(0, 1)
+
+
+def haze(x: torch.Tensor, clean: torch.Tensor, p: list[torch.Tensor], field: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Atmospheric scattering with coloured airlight and patchy density."""
+    q = p[40:47]
+    beta = _col(_lerp(q[0], 0.7, 2.4))
+    patchy = _col(_lerp(q[1], 0.0, 0.6))
+    beta_map = beta * (1 + patchy * field).clamp(0.2, 2.5)
+    airlight = _col(_lerp(q[2], 0.55, 0.95))
+    # airlight colour: blue-grey fog ↔ neutral ↔ yellow-brown smog
+    pick = _col(q[3])
+    colour = (1 - pick) * _rgb(0.93, 0.97, 1.06, x) + pick * _rgb(1.06, 1.0, 0.86, x)
+    colour = 1 + _col(_lerp(q[4], 0.0, 1.0)) * (colour - 1)
+    dist = haze_depth(clean, _lerp(q[5], 0.1, 0.7))
+    trans = torch.exp(-beta_map * dist.clamp(max=_col(_lerp(q[6], 0.55, 0.9))))
+    out = x * trans + (airlight * colour).clamp(0, 1) * (1 - trans)
+    return out, 1 - trans
 
 
 def degrade(clean: torch.Tensor, flags: torch.Tensor, params: torch.Tensor,
@@ -129,80 +299,35 @@ def degrade(clean: torch.Tensor, flags: torch.Tensor, params: torch.Tensor,
     Args:
         clean: [B,3,H,W] in [0,1].
         flags: [B,4] in {0,1}, FACTORS order (low, haze, rain, snow).
-        params: [B,16] uniform in [0,1): each operator's random parameters.
-        noise: [B,8,H,W] uniform in [0,1): sensor noise (0-3), rain (4-5), snow (6-7) fields.
+        params: [B,N_PARAMS] uniform in [0,1): each operator's random parameters.
+        noise: [B,N_NOISE,H,W] uniform in [0,1) (see N_NOISE).
 
     Returns:
         (degraded [B,3,H,W] in [0,1], maps [B,4,H,W] in [0,1]: per-pixel strength per factor).
     """
-    f_low, f_haze, f_rain, f_snow = (flags[:, i].view(-1, 1, 1, 1) for i in range(4))
+    f_low, f_haze, f_rain, f_snow = (_col(flags[:, i]) for i in range(4))
     p = [params[:, i] for i in range(N_PARAMS)]
+    n1, n2 = _normals(noise[:, 0:1], noise[:, 1:2])
+    n3, n4 = _normals(noise[:, 2:3], noise[:, 3:4])
+    field = _smooth_field(noise[:, 9:10], 16)
     x = clean
 
-    # 1. Low light (Retinex): I·L^(γ−1) + N(0, n²), L a smoothed max-channel illumination.
-    gamma = _lerp(p[0], 2.0, 3.0).view(-1, 1, 1, 1)
-    n_std = _lerp(p[1], 0.03, 0.08).view(-1, 1, 1, 1)
-    illum = _box(clean.amax(1, keepdim=True), 15).clamp(1e-3, 1)
-    gain = illum ** (gamma - 1)
-    # Sensor noise: luminance (shared) plus chroma parts, as real dark frames show.
-    g_luma = _gaussian_from_uniform(noise[:, 0:1], noise[:, 1:2])
-    g_chroma = _gaussian_from_uniform(noise[:, 2:3], noise[:, 3:4])
-    chroma_w = torch.tensor([0.35, -0.2, 0.5], dtype=x.dtype, device=x.device).view(1, 3, 1, 1)
-    sensor = g_luma + chroma_w * g_chroma
-    low = (x * gain + n_std * sensor).clamp(0, 1)
+    low, map_low = low_light(x, p, (n1, n2, n3, n4))
     x = f_low * low + (1 - f_low) * x
-    map_low = f_low * (1 - gain)
-
-    # 2. Rain (additive, no clip yet): a thin far layer and a thick blurred near layer.
-    angle = _lerp(p[2], -0.45, 0.45)  # radians from vertical, one wind direction per image
-    density = _lerp(p[3], 0.002, 0.012)
-    length = _lerp(p[4], 8.0, 24.0)
-    intensity = _lerp(p[5], 0.35, 0.8).view(-1, 1, 1, 1)
-    u = noise[:, 4:5]
-    far_seeds = (u < density.view(-1, 1, 1, 1)).to(x.dtype) * (0.4 + 0.6 * noise[:, 5:6])
-    near_seeds = (u > 1 - 0.25 * density.view(-1, 1, 1, 1)).to(x.dtype) * (0.5 + 0.5 * noise[:, 5:6])
-    far = _splat(far_seeds, _line_kernels(angle, length, torch.full_like(angle, 0.5)))
-    near = _splat(near_seeds, _line_kernels(angle, (length * 1.25).clamp(max=KERNEL - 1),
-                                            _lerp(p[6], 0.8, 1.6)))
-    near = _box(near, 3)
-    rain = (intensity * (far + near)).clamp(0, 1)
-    x = x + f_rain * rain
-    map_rain = f_rain * (rain * 2).clamp(0, 1)
-
-    # 3. Snow (alpha-composite white flakes): small dense far flakes, large sparse near ones.
-    s_density = _lerp(p[7], 0.001, 0.006)
-    s_radius = _lerp(p[8], 0.6, 1.6)
-    s_angle = _lerp(p[9], -0.8, 0.8)
-    s_opacity = _lerp(p[10], 0.7, 1.0).view(-1, 1, 1, 1)
-    v = noise[:, 6:7]
-    small = (v < s_density.view(-1, 1, 1, 1)).to(x.dtype)
-    big = (v > 1 - 0.12 * s_density.view(-1, 1, 1, 1)).to(x.dtype)
-    flakes_far = _splat(small, _disc_kernels(s_radius, _lerp(noise[:, 7, 0, 0], 0.0, 3.0), s_angle))
-    flakes_near = _splat(big, _disc_kernels(s_radius * 2.5, _lerp(p[15], 0.0, 6.0), s_angle))
-    flakes_near = _box(flakes_near, 5)
-    snow = (s_opacity * (flakes_far + flakes_near)).clamp(0, 1)
-    x = f_snow * (x * (1 - snow) + snow) + (1 - f_snow) * x
-    map_snow = f_snow * snow
-
-    # 4. Haze (atmospheric scattering): I·t + A(1 − t), t = exp(−β·min(distance, 0.7)).
-    beta = _lerp(p[11], 1.0, 2.0).view(-1, 1, 1, 1)
-    airlight = _lerp(p[12], 0.6, 0.9).view(-1, 1, 1, 1)
-    # a slight colour cast of the airlight (bluish or warm), as real haze and smog show
-    cast = (_lerp(p[14], -0.04, 0.04).view(-1, 1, 1, 1)
-            * torch.tensor([-1.0, 0.0, 1.0], dtype=x.dtype, device=x.device).view(1, 3, 1, 1))
-    dist = haze_depth(clean, _lerp(p[13], 0.2, 0.7))
-    trans = torch.exp(-beta * dist.clamp(max=0.7))
-    hazy = x * trans + (airlight + cast) * (1 - trans)
+    rained, map_rain = rain(x, p, noise, field)
+    x = f_rain * rained + (1 - f_rain) * x          # no clip: CDD-11 adds rain unclipped
+    snowed, map_snow = snow(x, p, noise, field)
+    x = f_snow * snowed + (1 - f_snow) * x
+    hazy, map_haze = haze(x, clean, p, field)
     x = f_haze * hazy + (1 - f_haze) * x
-    map_haze = f_haze * (1 - trans)
 
-    maps = torch.cat([map_low, map_haze, map_rain, map_snow], 1).clamp(0, 1)
-    return x.clamp(0, 1), maps
+    maps = torch.cat([f_low * map_low, f_haze * map_haze, f_rain * map_rain, f_snow * map_snow], 1)
+    return x.clamp(0, 1), maps.clamp(0, 1)
 
 
 def random_inputs(batch: int, height: int, width: int, generator: torch.Generator | None = None,
                   device: torch.device | str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Uniform ``params`` [B,16] and ``noise`` [B,8,H,W] for one call of :func:`degrade`
+    """Uniform ``params`` [B,N_PARAMS] and ``noise`` [B,N_NOISE,H,W] for one call of :func:`degrade`
     (on ``device``, default the generator's, else the CPU)."""
     if device is None:
         device = generator.device if generator is not None else "cpu"

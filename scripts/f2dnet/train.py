@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from . import synth
+from .checkpoint import is_compact, load_compact, save_compact
 from .data import TrainBatches, load_photos, validation_set
 from .metrics import psnr, ssim
 from .model import CONFIGS, F2DNet, count_parameters
@@ -129,18 +130,28 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
     ema.to(device)
     step, elapsed, best = 0, 0.0, -1.0
     last = run_dir / "last.pt"
-    if not last.exists() and opt.get("init_from"):
+    previous_stages: list[dict] = []
+    init = Path(opt["init_from"]) if opt.get("init_from") else None
+    if init is not None and is_compact(init):
+        # the committed checkpoint of the campaign: its stage record continues in ours
+        previous_stages = load_compact(init)[1].get("stages", [])
+    if not last.exists() and init is not None:
         # fine-tuning: start from another run's EMA weights with a fresh optimiser and schedule
-        ck = torch.load(opt["init_from"], map_location="cpu")
-        model.load_state_dict(ck["ema"])
-        ema.load_state_dict(ck["ema"])
-        print(f"initialised from {opt['init_from']} (step {ck['step']})", flush=True)
+        if is_compact(init):
+            start = load_compact(init)[0].state_dict()
+        else:
+            start = torch.load(init, map_location="cpu")["ema"]
+        model.load_state_dict(start)
+        ema.load_state_dict(start)
+        print(f"initialised from {init} ({sum(s.get('steps', 0) for s in previous_stages)} earlier steps)", flush=True)
     if last.exists():
         ck = torch.load(last, map_location="cpu")
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         optim.load_state_dict(ck["optim"])
         step, elapsed, best = ck["step"], ck["elapsed"], ck.get("best", -1.0)
+        # the published checkpoint already holds this stage: take the earlier ones from ours
+        previous_stages = ck.get("previous_stages", previous_stages)
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)", flush=True)
     train_photos = load_photos(photos_dir, "train", opt["patch"])
     val_photos = load_photos(photos_dir, "val", opt["val_size"])
@@ -155,10 +166,18 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
                 "photos_val": len(val_photos), "patch": opt["patch"], "batch": opt["batch"],
                 "sigmas_scale": opt["sigmas_scale"], "device": device.type, "options": opt["name"]}
         torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "optim": optim.state_dict(),
-                    "step": step, "elapsed": elapsed, "best": best,
+                    "step": step, "elapsed": elapsed, "best": best, "previous_stages": previous_stages,
                     "model_config": model.cfg.to_dict(), "training_info": info}, path.with_suffix(".tmp"))
         path.with_suffix(".tmp").replace(path)
+        if opt.get("publish") and path == last:
+            # the small copy that is committed: the campaign resumes from it in the next session
+            stage = {**info, "started_from": str(init) if init else None, "validation": last_val}
+            stages = [*previous_stages, stage]
+            save_compact(Path(opt["publish"]), ema, {
+                "steps": sum(s.get("steps", 0) for s in stages),
+                "minutes": round(sum(s.get("minutes", 0) for s in stages), 1), "stages": stages})
 
+    last_val: dict | None = None
     t_last = time.time()
     window: list[dict] = []
     while step < opt["total_steps"] and elapsed < opt["budget_minutes"] * 60:
@@ -193,6 +212,8 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
             save(last)
         if step % opt["val_every"] == 0 or step == opt["total_steps"]:
             res = validate(ema, val_items)
+            last_val = {"step": step, "psnr": round(res["mean"]["psnr"], 3), "ssim": round(res["mean"]["ssim"], 4),
+                        "input_psnr": round(res["mean"]["in_psnr"], 3)}
             log.write(json.dumps({"step": step, "val": res}) + "\n")
             log.flush()
             print(f"val step {step}: psnr {res['mean']['psnr']:.2f} (input {res['mean']['in_psnr']:.2f}) "
@@ -203,6 +224,7 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
             save(last)
             t_last = time.time()  # validation time does not count against the training budget
     save(last)
+    log.close()
     print(f"done at step {step} ({elapsed / 60:.1f} min)", flush=True)
 
 

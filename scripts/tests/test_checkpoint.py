@@ -1,0 +1,73 @@
+"""The campaign's committed checkpoints: import from an export, publish, resume with the stage record."""
+from __future__ import annotations
+
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+import torch
+
+from f2dnet.checkpoint import is_compact, load_compact, save_compact
+from f2dnet.export import export_model, randomise_zero_init
+from f2dnet.import_onnx import check_goldens, import_model
+from f2dnet.model import CONFIGS, F2DNet
+from f2dnet.train import train
+
+from .test_train import OPTIONS, tiny_photos
+
+
+def tiny_model(seed: int = 0) -> F2DNet:
+    torch.manual_seed(seed)
+    model = F2DNet(CONFIGS["tiny"])
+    randomise_zero_init(model, seed)
+    return model.eval()
+
+
+class CheckpointTest(unittest.TestCase):
+    def test_compact_round_trip_is_fp16_of_the_weights(self):
+        model = tiny_model()
+        with tempfile.TemporaryDirectory() as tmp:
+            save_compact(Path(tmp), model, {"steps": 7, "stages": [{"steps": 7}]})
+            self.assertTrue(is_compact(Path(tmp)))
+            back, state = load_compact(Path(tmp))
+            self.assertEqual(state["steps"], 7)
+            for (k, a), b in zip(model.state_dict().items(), back.state_dict().values()):
+                self.assertTrue(torch.allclose(a, b, atol=2e-3, rtol=1e-3), k)
+
+    def test_import_from_onnx_reproduces_the_goldens(self):
+        model = tiny_model(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "m"
+            manifest = export_model(model, out, "m", {"training": {"steps": 5, "minutes": 0.1}})
+            imported, _ = import_model(out)
+            self.assertLessEqual(check_goldens(imported, out, manifest), 1.0)
+            # every exported weight came back as it was (the folded input halves sum to the original's)
+            ref = model.state_dict()
+            got = imported.state_dict()
+            for k in ("head.weight", "head.bias", "experts.2.out.weight", "experts.3.out.bias", "enc1.film.weight"):
+                self.assertTrue(torch.allclose(ref[k], got[k], atol=1e-6), k)
+            self.assertTrue(torch.allclose(model.folded_input_weight(), imported.folded_input_weight(), atol=1e-6))
+
+    def test_training_resumes_from_a_compact_checkpoint_and_extends_the_stage_record(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            tiny_photos(root / "photos")
+            save_compact(root / "ck", tiny_model(), {"steps": 100, "minutes": 1.0,
+                                                     "stages": [{"steps": 100, "minutes": 1.0, "options": "first"}]})
+            opt = {**OPTIONS, "init_from": str(root / "ck"), "publish": str(root / "ck")}
+            train(dict(opt), root / "photos", root / "run")
+            _, state = load_compact(root / "ck")
+            self.assertEqual([s["options"] for s in state["stages"]], ["first", "t"])
+            self.assertEqual(state["steps"], 103)
+            self.assertIsNotNone(state["stages"][-1]["validation"])
+            # a rerun of the same stage resumes its own run and does not record the stage twice
+            train({**opt, "total_steps": 4}, root / "photos", root / "run")
+            _, state = load_compact(root / "ck")
+            self.assertEqual([s["options"] for s in state["stages"]], ["first", "t"])
+            self.assertEqual(state["steps"], 104)
+            json.dumps(state)  # the record is plain JSON
+
+
+if __name__ == "__main__":
+    unittest.main()
