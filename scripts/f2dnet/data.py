@@ -18,13 +18,18 @@ from PIL import Image
 from . import synth
 
 
-def load_photos(root: Path, split: str, min_side: int) -> list[torch.Tensor]:
+def load_photos(root: Path, split: str, min_side: int, max_side: int | None = None) -> list[torch.Tensor]:
+    """The split's photos as uint8 [3,H,W], upscaled to ``min_side`` when smaller and, with
+    ``max_side``, downscaled so the long side is at most that."""
     manifest = json.loads((root / "manifest.json").read_text())
     out = []
     for rec in manifest["photos"]:
         if rec["split"] != split:
             continue
         img = Image.open(root / rec["file"]).convert("RGB")
+        if max_side is not None and max(img.size) > max_side:
+            s = max_side / max(img.size)
+            img = img.resize((round(img.width * s), round(img.height * s)), Image.LANCZOS)
         if min(img.size) < min_side:  # small photos are upscaled to fit one crop
             s = min_side / min(img.size)
             img = img.resize((max(min_side, round(img.width * s)), max(min_side, round(img.height * s))),

@@ -53,9 +53,14 @@ N_PARAMS = 47  # low 0-8, rain 9-26, snow 27-39, haze 40-46
 # noise fields: 0-3 two Box-Muller pairs (four normals), 4-6 rain layers far/mid/near,
 # 7-8 snow specks and flakes, 9 a smooth random field (haze density, veils)
 N_NOISE = 10
-KERNEL = 31        # near-layer kernel support (pixels); lengths and flake sizes stay inside it
-FAR_KERNEL = 21    # far rain: streaks up to 19 px, half the cost of the near kernel
+# Kernel supports (pixels). The splats are most of the synthesis's cost (a dense convolution
+# per layer), so each layer gets the smallest kernel its shapes fit in, and the large, blurred
+# near layers are drawn at half resolution.
+KERNEL = 31        # middle rain streaks up to 28 px
+FLAKE_KERNEL = 21  # snow flakes: radius ≤ 2.8 plus half a motion smear of ≤ 8
+FAR_KERNEL = 21    # far rain: streaks up to 19 px
 SPECK_KERNEL = 9   # snow specks: 4 px with their motion smear
+HALF_KERNEL = 17   # near rain and snow blobs, at half resolution (34 px at full)
 
 
 def _lerp(u: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
@@ -142,6 +147,16 @@ def _disc_kernels(radius: torch.Tensor, streak: torch.Tensor, angle: torch.Tenso
     return _drop_tiny(torch.sigmoid((rad - dist) / soft)).unsqueeze(1)
 
 
+def _splat_half(seeds: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
+    """:func:`_splat` at half resolution (kernels drawn at half size), upsampled back.
+
+    For the blurred near layers only: 16× cheaper, and their blur hides the resampling.
+    """
+    h, w = seeds.shape[2], seeds.shape[3]
+    half = F.avg_pool2d(seeds, 2, stride=2, ceil_mode=True) * 4
+    return F.interpolate(_splat(half, kernels), size=(h, w), mode="bilinear", align_corners=False)
+
+
 def _splat(seeds: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     """Convolve each image's seed field [B,1,H,W] with its own kernel [B,1,K,K]."""
     b, _, h, w = seeds.shape
@@ -182,7 +197,8 @@ def _rgb(r: float, g: float, b: float, like: torch.Tensor) -> torch.Tensor:
     return torch.tensor([r, g, b], dtype=like.dtype, device=like.device).view(1, 3, 1, 1)
 
 
-def low_light(x: torch.Tensor, p: list[torch.Tensor], normals: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+def low_light(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor,
+              clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Night or underexposure: returns (dark image, map of how much light was lost)."""
     gamma = _col(_lerp(p[0], 1.6, 3.2))
     exposure = _col(_loglerp(p[1], 0.4, 1.0))
@@ -205,7 +221,8 @@ def low_light(x: torch.Tensor, p: list[torch.Tensor], normals: tuple[torch.Tenso
     read = _col(_loglerp(p[7], 3e-3, 4e-2))
     colour = _col(_lerp(p[8], 0.2, 1.0))
     std = torch.sqrt(shot * dark.clamp(min=0) + read ** 2)
-    g_luma, g_r, g_g, g_b = normals
+    g_luma, g_r = _normals(noise[:, 0:1], noise[:, 1:2])
+    g_g, g_b = _normals(noise[:, 2:3], noise[:, 3:4])
     per_channel = torch.cat([g_r, g_g, g_b], 1)
     grain = (1 - colour) * g_luma + colour * per_channel
     out = (dark + std * grain).clamp(0, 1)
@@ -213,7 +230,8 @@ def low_light(x: torch.Tensor, p: list[torch.Tensor], normals: tuple[torch.Tenso
     return out, lost
 
 
-def rain(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def rain(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor,
+         clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Rain streaks in three depth layers and a veil: returns (image, rain strength map)."""
     angle = _lerp(p[9], -0.6, 0.6)                 # radians from vertical: the wind
     density = _loglerp(p[10], 0.003, 0.08)         # far layer: seeds per pixel
@@ -227,10 +245,9 @@ def rain(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
                  _line_kernels(angle, (length * _lerp(p[16], 1.3, 2.0)).clamp(max=KERNEL - 3),
                                _lerp(p[17], 0.6, 1.3), KERNEL))
     near_density = density * _lerp(p[18], 0.0, 0.04)
-    near = _splat(_seeds(noise[:, 6:7], zero, near_density, 0.4),
-                  _line_kernels(angle + _lerp(p[19], -0.05, 0.05), torch.full_like(angle, KERNEL - 3.0),
-                                _lerp(p[20], 1.0, 2.5), KERNEL))
-    near = _box(near, 3)                           # out of focus
+    near = _splat_half(_seeds(noise[:, 6:7], zero, near_density, 0.4),
+                       _line_kernels(angle + _lerp(p[19], -0.05, 0.05), torch.full_like(angle, HALF_KERNEL - 2.0),
+                                     _lerp(p[20], 0.6, 1.3), HALF_KERNEL))   # out of focus: blurred by the upsampling
     layer = far * _col(_lerp(p[21], 0.4, 1.0)) + mid * _col(_lerp(p[22], 0.5, 1.0)) + near
     # levels: a contrast curve on the streak layer (the recipe's "levels" step)
     layer = (layer * intensity).clamp(0, 1) ** _col(_lerp(p[23], 0.6, 1.4))
@@ -250,7 +267,8 @@ def rain(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     return out, strength
 
 
-def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor,
+         clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Flakes from far specks to near blobs, alpha-composited, and a whitening veil."""
     angle = _lerp(p[27], -0.9, 0.9)
     density = _loglerp(p[28], 0.002, 0.04)         # specks per pixel
@@ -261,11 +279,11 @@ def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     flake_density = density * _lerp(p[31], 0.04, 0.25)
     flakes = _splat(_seeds(noise[:, 8:9], zero, flake_density, 0.3),
                     _disc_kernels(_lerp(p[32], 1.0, 2.8), _lerp(p[33], 0.0, 8.0), angle,
-                                  _lerp(p[34], 0.4, 1.2), KERNEL))
+                                  _lerp(p[34], 0.4, 1.2), FLAKE_KERNEL))
     blob_density = density * _lerp(p[35], 0.0, 0.02)
-    blobs = _splat(_seeds(noise[:, 8:9], 1 - blob_density, blob_density, 0.3),
-                   _disc_kernels(_lerp(p[36], 3.0, 7.0), torch.zeros_like(angle), angle,
-                                 _lerp(p[37], 1.0, 3.0), KERNEL))
+    blobs = _splat_half(_seeds(noise[:, 8:9], 1 - blob_density, blob_density, 0.3),
+                        _disc_kernels(_lerp(p[36], 1.5, 3.5), torch.zeros_like(angle), angle,
+                                      _lerp(p[37], 0.5, 1.5), HALF_KERNEL))
     alpha = (specks + flakes + 0.7 * blobs) * _col(_lerp(p[38], 0.5, 1.0))
     alpha = alpha.clamp(0, 1)
     white = _rgb(0.94, 0.96, 1.0, x)
@@ -275,7 +293,8 @@ def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     return out, (alpha * 1.5 + veil * 2).clamp(0, 1)
 
 
-def haze(x: torch.Tensor, clean: torch.Tensor, p: list[torch.Tensor], field: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def haze(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor,
+         clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Atmospheric scattering with coloured airlight and patchy density."""
     q = p[40:47]
     beta = _col(_lerp(q[0], 0.7, 2.4))
@@ -290,6 +309,25 @@ def haze(x: torch.Tensor, clean: torch.Tensor, p: list[torch.Tensor], field: tor
     trans = torch.exp(-beta_map * dist.clamp(max=_col(_lerp(q[6], 0.55, 0.9))))
     out = x * trans + (airlight * colour).clamp(0, 1) * (1 - trans)
     return out, 1 - trans
+
+
+def _on_flagged(flag: torch.Tensor, op, x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor,
+                field: torch.Tensor, clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``op`` on the images whose flag is set only (the others come back unchanged, map 0).
+
+    In a training batch each factor is on in 4–6 of the 11 configurations, so this halves the
+    synthesis's cost. Tracing for ONNX (one image, flags as an input) takes the whole batch.
+    """
+    args = (p, noise, field, clean)
+    if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
+        return op(x, *args)
+    idx = flag.flatten().nonzero().flatten()
+    if idx.numel() == x.shape[0]:
+        return op(x, *args)
+    out, strength = x.clone(), x.new_zeros(x.shape[0], 1, x.shape[2], x.shape[3])
+    if idx.numel() > 0:
+        out[idx], strength[idx] = op(x[idx], [q[idx] for q in p], noise[idx], field[idx], clean[idx])
+    return out, strength
 
 
 def degrade(clean: torch.Tensor, flags: torch.Tensor, params: torch.Tensor,
@@ -307,18 +345,16 @@ def degrade(clean: torch.Tensor, flags: torch.Tensor, params: torch.Tensor,
     """
     f_low, f_haze, f_rain, f_snow = (_col(flags[:, i]) for i in range(4))
     p = [params[:, i] for i in range(N_PARAMS)]
-    n1, n2 = _normals(noise[:, 0:1], noise[:, 1:2])
-    n3, n4 = _normals(noise[:, 2:3], noise[:, 3:4])
     field = _smooth_field(noise[:, 9:10], 16)
     x = clean
 
-    low, map_low = low_light(x, p, (n1, n2, n3, n4))
+    low, map_low = _on_flagged(f_low, low_light, x, p, noise, field, clean)
     x = f_low * low + (1 - f_low) * x
-    rained, map_rain = rain(x, p, noise, field)
+    rained, map_rain = _on_flagged(f_rain, rain, x, p, noise, field, clean)
     x = f_rain * rained + (1 - f_rain) * x          # no clip: CDD-11 adds rain unclipped
-    snowed, map_snow = snow(x, p, noise, field)
+    snowed, map_snow = _on_flagged(f_snow, snow, x, p, noise, field, clean)
     x = f_snow * snowed + (1 - f_snow) * x
-    hazy, map_haze = haze(x, clean, p, field)
+    hazy, map_haze = _on_flagged(f_haze, haze, x, p, noise, field, clean)
     x = f_haze * hazy + (1 - f_haze) * x
 
     maps = torch.cat([f_low * map_low, f_haze * map_haze, f_rain * map_rain, f_snow * map_snow], 1)

@@ -153,7 +153,9 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
         # the published checkpoint already holds this stage: take the earlier ones from ours
         previous_stages = ck.get("previous_stages", previous_stages)
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)", flush=True)
-    train_photos = load_photos(photos_dir, "train", opt["patch"])
+    # Frames are whole scenes at 360p–1080p; crops of full-size photos (up to 4000 px) show
+    # texture a video frame never has at that scale, so the photos can be scaled down first.
+    train_photos = load_photos(photos_dir, "train", opt["patch"], opt.get("photo_max_side"))
     val_photos = load_photos(photos_dir, "val", opt["val_size"])
     batches = TrainBatches(train_photos, opt["patch"], opt["batch"], seed=opt["seed"] + step, device=device)
     val_items = validation_set(val_photos, opt["val_size"], opt["val_images"])
