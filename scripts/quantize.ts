@@ -13,7 +13,7 @@
  *    `f2d eval` scores), each degraded by the project's synthesis with one of the
  *    11 weather configurations in turn, seeded (the same frames for both graphs);
  * 3. onnxruntime-node runs the probe on them and records each tensor's range
- *    (src/model/calibrate.ts; the restorer's probe gets the float parser's maps);
+ *    (src/model/worker/calibrate.ts; the restorer's probe gets the float parser's maps);
  * 4. `quantize.py build` writes the QDQ graph.
  *
  * Then score it with `f2d eval --model <out> --json eval.json` and record the
@@ -27,10 +27,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { coverCrop, listPhotos } from '../src/eval/benchmark.js';
 import { cropResizeRgb, readImage } from '../src/media/index.js';
-import { calibrateRanges } from '../src/model/calibrate.js';
+import { calibrateRanges } from '../src/model/worker/calibrate.js';
 import { loadManifest } from '../src/model/manifest.js';
 import { OnnxDegrader } from '../src/model/onnx-degrader.js';
-import type { RgbFrame } from '../src/model/types.js';
+import type { RgbFrame } from '../src/frame.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const CALIBRATION_SEED = 20261126;

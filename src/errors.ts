@@ -4,20 +4,12 @@
  *
  * Messages say what failed and where; `hint` says what to change (a flag, a
  * config key, a file). Wrap underlying errors with `cause` instead of
- * swallowing them.
+ * swallowing them. Every code, with its category and summary, is listed in
+ * `error-codes.ts`.
  */
+import type { ErrorCategory, ErrorCode } from './error-codes.js';
 
-/** Coarse error categories; the CLI maps each to an exit code. */
-export type ErrorCategory =
-  | 'config'
-  | 'input'
-  | 'decode'
-  | 'model'
-  | 'encode'
-  | 'output'
-  | 'network'
-  | 'interrupted'
-  | 'internal';
+export type { ErrorCategory, ErrorCode } from './error-codes.js';
 
 /** Options accepted by {@link F2dError}. */
 export interface F2dErrorOptions {
@@ -39,12 +31,12 @@ export interface F2dErrorOptions {
  * });
  */
 export class F2dError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly category: ErrorCategory;
   readonly fatal: boolean;
   readonly hint: string | undefined;
 
-  constructor(code: string, category: ErrorCategory, message: string, options: F2dErrorOptions = {}) {
+  constructor(code: ErrorCode, category: ErrorCategory, message: string, options: F2dErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'F2dError';
     this.code = code;
@@ -56,14 +48,14 @@ export class F2dError extends Error {
 
 /** Using an object after `close()`, or before it is ready. */
 export class InvalidStateError extends F2dError {
-  constructor(code: string, message: string, options: F2dErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: F2dErrorOptions = {}) {
     super(code, 'internal', message, options);
     this.name = 'InvalidStateError';
   }
 }
 
 /** `true` when `err` is an {@link F2dError} with the given code. */
-export function isF2dError(err: unknown, code?: string): err is F2dError {
+export function isF2dError(err: unknown, code?: ErrorCode): err is F2dError {
   return err instanceof F2dError && (code === undefined || err.code === code);
 }
 
@@ -86,7 +78,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCategory, number>> = Object.freeze
 
 /** The output path cannot be used: it exists (needs `--overwrite`), or is unwritable, or has an unknown format. */
 export class OutputError extends F2dError {
-  constructor(code: string, message: string, options: F2dErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: F2dErrorOptions = {}) {
     super(code, 'output', message, options);
     this.name = 'OutputError';
   }

@@ -4,7 +4,9 @@
  *
  * Lines look like `warning: …` / `error: …` for users, and
  * `f2d:<area> …` for debug output, so `--verbose` logs can be grepped by area.
+ * Every line passes through `redactUrl`: a camera URL's password never reaches a log.
  */
+import { redactUrl } from './redact.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -48,7 +50,7 @@ export function createLogger(area: string, level: LogLevel, sink: LogSink): Logg
   const write = (lvl: Exclude<LogLevel, 'silent'>, text: string): void => {
     if (RANK[lvl] < min) return;
     const prefix = lvl === 'debug' ? `f2d:${area} ` : lvl === 'warn' ? 'warning: ' : lvl === 'error' ? 'error: ' : '';
-    sink(`${prefix}${text}`, lvl);
+    sink(redactUrl(`${prefix}${text}`), lvl);
   };
   return {
     area,

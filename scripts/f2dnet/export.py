@@ -1,6 +1,6 @@
 """Export F2D-Net to ONNX for the TypeScript runtime: parser and restorer as two graphs.
 
-Single-step inference (variant A of the method notes): the network is evaluated once at
+Single-step inference (variant A of docs/f2dnet-method.md §4): the network is evaluated once at
 k = 0 with x_t = x_cond, and x̂ = clamp(x_cond + f, −1, 1). k is a constant, so the time
 embedding and every FiLM folds into constants. uint8 RGB NHWC goes in and comes out, so the
 runtime hands decoded frames to onnxruntime with no per-pixel JavaScript.
@@ -13,6 +13,7 @@ Usage::
     python3 -m f2dnet.export --checkpoint scripts/runs/lite/last.pt --out models/f2d-lite
     python3 -m f2dnet.export --config tiny --random-init --out test/fixtures/models/f2d-tiny
     python3 -m f2dnet.export --synth --out models/synth
+    python3 -m f2dnet.export --synth-independent --out models/synth-independent
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import synth
+from . import synth, synth_independent
 from .model import CONFIGS, SIZE_MULTIPLE, UNSHUFFLE, F2DConfig, F2DNet, count_parameters, timestep_embedding
 
 OPSET = 17
@@ -87,9 +88,15 @@ class RestorerGraph(nn.Module):
 
 
 class SynthGraph(nn.Module):
+    """uint8 in and out around a synthesis module's ``degrade`` (``synth`` or ``synth_independent``)."""
+
+    def __init__(self, module=synth):
+        super().__init__()
+        self.synth = module
+
     def forward(self, image, flags, params, noise):
         clean = image.permute(0, 3, 1, 2).float() / 255.0
-        out, _ = synth.degrade(clean, flags.view(1, 4), params.view(1, synth.N_PARAMS), noise)
+        out, _ = self.synth.degrade(clean, flags.view(1, 4), params.view(1, self.synth.N_PARAMS), noise)
         return torch.round(out * 255.0).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
 
 
@@ -157,14 +164,28 @@ def golden_input(h: int, w: int) -> torch.Tensor:
     return base.clamp(0, 255).to(torch.uint8)[None]
 
 
-def export_synth(out: Path) -> dict:
+# What each synthesis is for, recorded in its manifest (the training one's stays as it was).
+SYNTH_EXPORTS = {
+    "synth": (synth, {}),
+    "synth-independent": (synth_independent, {
+        "purpose": "evaluation only: an independent CDD-11-style synthesiser (scripts/f2dnet/synth_independent.py), "
+                   "sharing no code with the training synthesis and never used for training",
+        "paramNames": list(synth_independent.PARAMS),
+        "noiseNames": list(synth_independent.NOISE),
+    }),
+}
+
+
+def export_synth(out: Path, name: str = "synth") -> dict:
+    """Exports the synthesis ``name`` (a key of SYNTH_EXPORTS) with its golden and manifest."""
+    module, extra = SYNTH_EXPORTS[name]
     out.mkdir(parents=True, exist_ok=True)
     h, w = 48, 64
     image = golden_input(h, w)
     g = torch.Generator().manual_seed(7)
-    params, noise = synth.random_inputs(1, h, w, g)
+    params, noise = module.random_inputs(1, h, w, g)
     flags = torch.tensor([1.0, 1.0, 1.0, 0.0])
-    graph = SynthGraph()
+    graph = SynthGraph(module)
     torch.onnx.export(graph, (image, flags, params[0], noise), out / "degrade.onnx", opset_version=OPSET,
                       input_names=["image", "flags", "params", "noise"], output_names=["degraded"],
                       dynamic_axes={"image": {1: "H", 2: "W"}, "noise": {2: "H", 3: "W"},
@@ -180,22 +201,23 @@ def export_synth(out: Path) -> dict:
     degraded.numpy().tofile(gdir / "degraded.u8")
     manifest = {
         "format": "f2d-model/1",
-        "name": "synth",
+        "name": name,
         "kind": "f2d-synth",
         "sizeMultiple": 1,
-        "factors": list(synth.FACTORS),
-        "configurations": {k: list(v) for k, v in synth.CONFIGS.items()},
-        "tiers": synth.TIERS,
-        "nParams": synth.N_PARAMS,
-        "nNoise": synth.N_NOISE,
+        "factors": list(module.FACTORS),
+        "configurations": {k: list(v) for k, v in module.CONFIGS.items()},
+        "tiers": module.TIERS,
+        "nParams": module.N_PARAMS,
+        "nNoise": module.N_NOISE,
         "files": {"degrade": {"path": "degrade.onnx", "sha256": sha256(out / "degrade.onnx")}},
         "io": {"degrade": {
             "inputs": [_io("image", "uint8", [1, "H", "W", 3]), _io("flags", "float32", [4]),
-                       _io("params", "float32", [synth.N_PARAMS]),
-                       _io("noise", "float32", [1, synth.N_NOISE, "H", "W"])],
+                       _io("params", "float32", [module.N_PARAMS]),
+                       _io("noise", "float32", [1, module.N_NOISE, "H", "W"])],
             "outputs": [_io("degraded", "uint8", [1, "H", "W", 3])]}},
         "golden": {"dir": "golden", "width": w, "height": h},
         "opset": OPSET,
+        **extra,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
@@ -238,14 +260,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default="lite", choices=sorted(CONFIGS))
     ap.add_argument("--random-init", action="store_true", help="untrained weights (test fixture)")
     ap.add_argument("--synth", action="store_true", help="export the weather synthesis instead")
+    ap.add_argument("--synth-independent", action="store_true",
+                    help="export the independent evaluation synthesis (synth_independent.py) instead")
     ap.add_argument("--name")
     ap.add_argument("--metrics", type=Path, help="JSON of validation metrics to record")
     ap.add_argument("--photos", type=Path, help="photo folder the model was trained on (records licences)")
     ap.add_argument("--previous", type=Path, action="append", default=[],
                     help="checkpoint of an earlier training stage this one started from (recorded)")
     args = ap.parse_args(argv)
-    if args.synth:
-        export_synth(args.out)
+    if args.synth or args.synth_independent:
+        export_synth(args.out, "synth-independent" if args.synth_independent else "synth")
         print(f"wrote {args.out}/degrade.onnx", file=sys.stderr)
         return 0
     extra: dict = {}

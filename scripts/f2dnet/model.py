@@ -5,7 +5,7 @@ four per-factor experts, a time-conditioned softmax gate and the factorized outp
 
 interpreted as the residual μ̂ − x_t of the transport (see transport.py).
 
-Sizing for 2 CPU cores (about 1–2 GMAC per 640×360 frame, see the measurements notes): the
+Sizing for 2 CPU cores (about 1–2 GMAC per 640×360 frame, see docs/measurements.md): the
 backbone works at 1/4 resolution after a pixel-unshuffle, the experts read the 1/4-resolution
 features and emit 4×4 sub-pixel blocks, and maps are applied before the final pixel-shuffle,
 so nothing but a shuffle runs at full resolution. Normalisation layers are left out

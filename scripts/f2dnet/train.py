@@ -1,4 +1,4 @@
-"""Train F2D-Net on photos degraded on the fly (§3 of the method notes).
+"""Train F2D-Net on photos degraded on the fly (§3 of docs/f2dnet-method.md).
 
 Per step: draw k (uniform over 0..T, with a fraction pinned to k = 0, the step inference
 uses), sample x_k from the closed-form transport, predict f ≈ μ − x_k, and add the parser and
@@ -62,7 +62,7 @@ def losses(model: F2DNet, transport: Transport, opt: dict, degraded, clean, flag
     l_w = F.binary_cross_entropy(weights.clamp(1e-6, 1 - 1e-6), flags)
     l_m = F.binary_cross_entropy(maps.clamp(1e-6, 1 - 1e-6), maps_t)
     l_cls = F.binary_cross_entropy_with_logits(logits, flags)
-    share = alpha.sum(0) / flags.sum(0).clamp(min=1.0)  # clamp at 1, not 1e-8 (see notes §3)
+    share = alpha.sum(0) / flags.sum(0).clamp(min=1.0)  # clamp at 1, not 1e-8 (see docs/f2dnet-method.md §3)
     l_bal = share.var(unbiased=False) / (share.mean() ** 2 + 1e-8)
     l_alpha = F.mse_loss(alpha, alpha_prior(k, flags, transport.T))
     total = (main + opt["lambda_weights"] * l_w + opt["lambda_maps"] * l_m + opt["lambda_cls"] * l_cls

@@ -19,10 +19,13 @@ rm -rf "$out" && mkdir -p "$out/js/node_modules" "$out/debs"
 # 1. Node itself (a static build: only glibc and libstdc++ needed there).
 xz -T0 -6 -c "$(command -v node)" > "$out/node.xz"
 
-# 2. The benchmark and the model worker, bundled side by side: siblingModule() finds
-#    restore-worker.js next to model-bench.js. onnxruntime-node stays external.
-npx esbuild test/bench/model-bench.ts src/model/restore-worker.ts --bundle --platform=node --format=esm \
-  --external:onnxruntime-node --outdir="$out/js" --entry-names="[name]" --log-level=warning
+# 2. The benchmark and the model worker, each bundled where siblingModule() looks for the
+#    worker: worker/model-worker.js beside model-bench.js (as in src/model/). onnxruntime-node
+#    stays external.
+for entry in test/bench/model-bench.ts:. src/model/worker/model-worker.ts:worker; do
+  npx esbuild "${entry%%:*}" --bundle --platform=node --format=esm \
+    --external:onnxruntime-node --outdir="$out/js/${entry##*:}" --entry-names="[name]" --log-level=warning
+done
 echo '{"type":"module"}' > "$out/js/package.json"
 
 # 3. onnxruntime-node, Linux x64 only (the npm package holds every platform: 288 MB).

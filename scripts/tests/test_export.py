@@ -44,6 +44,20 @@ class ExportTest(unittest.TestCase):
             self.assertEqual(outs, ["degraded"])
             self.assertEqual(len(manifest["configurations"]), 11)
 
+    def test_independent_synth_export_declares_its_own_sizes(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = Path(d)
+            manifest = export_synth(out, "synth-independent")
+            ins, outs = io_names(out / "degrade.onnx")
+            self.assertEqual(ins, ["image", "flags", "params", "noise"])
+            self.assertEqual(outs, ["degraded"])
+            self.assertEqual(manifest["name"], "synth-independent")
+            g = manifest["golden"]
+            self.assertEqual((out / "golden" / "params.f32").stat().st_size, 4 * manifest["nParams"])
+            self.assertEqual((out / "golden" / "noise.f32").stat().st_size,
+                             4 * manifest["nNoise"] * g["width"] * g["height"])
+            self.assertEqual(len(manifest["paramNames"]), manifest["nParams"])
+
 
 if __name__ == "__main__":
     unittest.main()

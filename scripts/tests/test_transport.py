@@ -1,4 +1,4 @@
-"""The closed form of the transport against the theory (method notes §2)."""
+"""The closed form of the transport against the theory (docs/f2dnet-method.md §2)."""
 import math
 import unittest
 

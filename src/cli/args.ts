@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { F2dError } from '../errors.js';
 import type { FlagValue } from '../config/load.js';
+import type { CommandArgs } from './commands/context.js';
 
 export const COMMANDS = ['restore', 'start', 'serve', 'degrade', 'eval'] as const;
 export type CommandName = (typeof COMMANDS)[number];
@@ -29,6 +30,7 @@ const CONFIG_FLAGS: Readonly<Record<string, string>> = {
   loop: 'serve.loop',
   record: 'serve.record.dir',
   weather: 'synth.weather',
+  synth: 'synth.generator',
   seed: 'synth.seed',
   photos: 'eval.photos',
   limit: 'eval.limit',
@@ -56,6 +58,7 @@ const OPTIONS = {
   loop: { type: 'boolean' },
   record: { type: 'string' },
   weather: { type: 'string' },
+  synth: { type: 'string' },
   seed: { type: 'string' },
   photos: { type: 'string' },
   limit: { type: 'string' },
@@ -71,17 +74,13 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } as const;
 
-export interface ParsedArgs {
+/** The whole command line; the commands read the {@link CommandArgs} part. */
+export interface ParsedArgs extends CommandArgs {
   readonly command: CommandName | null;
-  readonly positionals: readonly string[];
-  readonly output: string | undefined;
   readonly configFile: string | undefined;
   /** `--pipeline <name|file>` (pipelines/*.json). */
   readonly pipeline: string | undefined;
   readonly flags: readonly FlagValue[];
-  readonly json: boolean;
-  /** `f2d eval --pairs <degradedDir> <cleanDir>`: score existing images instead of the benchmark. */
-  readonly pairs: boolean;
   readonly verbose: boolean;
   readonly quiet: boolean;
   readonly printConfig: boolean;
@@ -93,9 +92,9 @@ export const USAGE = `usage:
   f2d restore <input> [-o <output>] [options]   restore a video, an image, or a directory of images
   f2d start [options]                           restore the bundled sample clip and print where it went
   f2d serve [--source <uri>] [options]          restore a live source and stream it to a browser viewer
-  f2d degrade <input> --weather <name> [-o <output>] [--seed <n>]
+  f2d degrade <input> --weather <name> [-o <output>] [--seed <n>] [--synth train|independent]
                                                 add synthetic weather to a video, an image or a directory
-  f2d eval [--photos <dir>] [--limit <n>] [--json [file]]
+  f2d eval [--synth train|independent] [--photos <dir>] [--limit <n>] [--json [file]]
                                                 benchmark the model on the validation photos (PSNR/SSIM)
   f2d eval --pairs <degradedDir> <cleanDir>     PSNR/SSIM of images against same-named clean ones
   f2d --print-config [options]                  show the effective configuration
@@ -114,11 +113,13 @@ settings (each is a config key; see config/default.json):
   --jpeg-quality <1-100>  --webp-quality <0-100>                    (image.*)
   --progress <mode>       auto | bar | lines | off                  (log.progress)
   --set <key>=<value>     any config key, e.g. --set model.tileSize=512
+                          (a command refuses keys it does not read: f2d serve takes serve.parserInterval
+                          and serve.encoder.* instead of --parser-interval, --crf, --preset)
   --config <file>         JSON config file; order: defaults < file < F2D_* env vars < flags
 live (f2d serve):
   --source <uri>          rtsp://… | /dev/videoN | http(s)://… (HLS) | file | demo   (serve.source)
   --host <addr>  --port <n>   where the viewer is served, default 127.0.0.1:8080   (serve.host, serve.port)
-  --token <secret>        viewers must open the URL with ?token=<secret>           (serve.token)
+  --token <secret>        viewers must open the URL with ?token=<secret>; 8+ characters   (serve.token)
   --loop                  play a file source again when it ends                    (serve.loop)
   --record <dir>          also record the restored stream as segmented MP4         (serve.record.dir)
   --pipeline <name|file>  settings from pipelines/<name>.json, e.g. dashcam-live
@@ -126,6 +127,8 @@ weather and benchmark (f2d degrade, f2d eval):
   --weather <name>        a configuration of models/synth/manifest.json: rain, low_haze, haze_snow,
                           low_haze_rain … (11: 4 single, 5 pairs, 2 triples)       (synth.weather)
   --seed <n>              seed of the synthetic weather, default 0                 (synth.seed)
+  --synth <name>          train (models/synth, default) or independent (models/synth-independent:
+                          CDD-11-style, never trained on: measures generalisation)  (synth.generator)
   --photos <dir>          photos with manifest.json ({file, split}); default scripts/data/photos (eval.photos)
   --limit <n>             benchmark only the first n validation photos, 0 = all    (eval.limit)
   --save <dir>            also write the benchmark images (clear/, <weather>/, restored/)  (eval.save)

@@ -11,15 +11,18 @@ import type { Config } from '../config/types.js';
 import { EXIT_CODES, exitCodeFor, toF2dError, type F2dError } from '../errors.js';
 import { createLogger, type LogSink } from '../log.js';
 import { setFfmpegLogLevel } from '../media/index.js';
-import type { RunSummary } from '../restore/index.js';
+import { removeTemporaryOutputs, type RunSummary } from '../restore/index.js';
 import { parseCliArgs, USAGE, type ParsedArgs } from './args.js';
+import { checkFlagsForCommand } from './command-keys.js';
 import { degradeCommand } from './commands/degrade.js';
 import { evalCommand } from './commands/eval.js';
-import { restoreCommand, type CommandContext } from './commands/restore.js';
+import type { CommandContext } from './commands/context.js';
+import { restoreCommand } from './commands/restore.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
 import { createProgressView, type ProgressView } from './progress.js';
 import { formatError, formatSummary, summaryJson } from './report.js';
+import { listenForStop } from './stop-signals.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -28,7 +31,7 @@ export interface MainIo {
   readonly stderr: Stream;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
-  /** Aborted on Ctrl-C; the run stops after the frame in flight and keeps its output. */
+  /** Aborted on Ctrl-C, SIGTERM or SIGHUP; the run stops after the frame in flight and keeps its output. */
   readonly signal: AbortSignal;
 }
 
@@ -37,10 +40,10 @@ function version(): string {
   return pkg.version ?? 'unknown';
 }
 
-/** Exit status for a finished run: damage in the input and Ctrl-C are not successes. */
+/** Exit status for a finished run: damage in the input, images skipped as bad, and Ctrl-C are not successes. */
 export function exitCodeForSummary(summary: RunSummary): number {
   if (summary.interrupted) return EXIT_CODES.interrupted;
-  if (summary.damage) return EXIT_CODES.decode;
+  if (summary.damage || (summary.files?.failed.length ?? 0) > 0) return EXIT_CODES.decode;
   return 0;
 }
 
@@ -85,6 +88,7 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       io.stdout.write(`f2d-stream ${version()}\n`);
       return 0;
     }
+    if (args.command !== null) checkFlagsForCommand(args.command, args.flags);
     const { config, warnings } = loadConfig({ configFile: args.configFile, pipeline: args.pipeline, env: io.env, flags: args.flags, cwd: io.cwd });
     const log = createLogger('cli', config.log.level, sink);
     for (const w of warnings) log.warn(w);
@@ -128,19 +132,22 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  const controller = new AbortController();
-  process.once('SIGINT', () => {
-    process.stderr.write('\nstopping after the frame in progress; the output keeps what was done (Ctrl-C again to quit now)\n');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(EXIT_CODES.interrupted));
+  // Ctrl-C, SIGTERM and SIGHUP all stop the run keeping what was done (see stop-signals.ts).
+  // A closed terminal (SIGHUP) or reader makes writes to it fail (EIO, EPIPE): the run must still
+  // finish its output, so those failures are not let crash it; there is no one left to tell.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+  const stop = listenForStop(process, {
+    say: (line) => process.stderr.write(line),
+    quit: (code) => process.exit(code),
+    cleanUp: removeTemporaryOutputs,
   });
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
     cwd: process.cwd(),
-    signal: controller.signal,
+    signal: stop.signal,
   });
   // Exit explicitly: a model worker thread or native handle must not keep a finished CLI alive.
-  process.exit(code);
+  process.exit(stop.exitCode(code));
 }

@@ -3,6 +3,7 @@
  * and the `--json` summary.
  */
 import { F2dError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import type { RunSummary } from '../restore/index.js';
 
 /**
@@ -18,7 +19,8 @@ export function formatError(error: F2dError, verbose: boolean): string {
       cur = cur.cause;
     }
   }
-  return lines.join('\n');
+  // Messages quote the source URL (`cannot open rtsp://…`): never with its password.
+  return redactUrl(lines.join('\n'));
 }
 
 /** One line for people: `restored 80 frames in 3.2 s (25.0 fps) → out.mp4` (`verb`: `degraded` for `f2d degrade`). */

@@ -95,7 +95,8 @@ export function describeAllowed(schema: z.ZodTypeAny): string {
     else if (min !== null) text = `${kind} of at least ${min}`;
     else if (max !== null) text = `${kind} of at most ${max}`;
     else text = kind;
-  } else if (s instanceof z.ZodString) text = 'a non-empty string';
+  } else if (s instanceof z.ZodString) text = (s.minLength ?? 0) > 1 ? `a string of at least ${s.minLength} characters` : 'a non-empty string';
+  else if (s instanceof z.ZodArray) text = 'a list of non-empty strings (comma-separated in flags and env vars)';
   else text = 'a value of the documented type';
   return nullable ? `${text}, or null` : text;
 }
@@ -111,6 +112,7 @@ export function coerce(schema: z.ZodTypeAny, raw: string): unknown {
     if (raw === 'null' || raw === '') return null;
     s = unwrap(s.unwrap() as z.ZodTypeAny);
   }
+  if (s instanceof z.ZodArray) return raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
   if (s instanceof z.ZodNumber) {
     const n = raw.trim() === '' ? Number.NaN : Number(raw);
     return Number.isNaN(n) ? raw : n;

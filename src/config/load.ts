@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { F2dError } from '../errors.js';
 import { childKeys, coerce, configKeys, describeAllowed, findKey } from './keys.js';
-import { configSchema, PATH_KEYS } from './schema.js';
+import { configSchema, PATH_KEYS, SECRET_KEYS } from './schema.js';
 import type { Config, ConfigSource } from './types.js';
 
 /** The package root (`src/config/` and `dist/config/` are both two levels down). */
@@ -114,6 +114,18 @@ function readJsonFile(path: string, what: string): Record<string, unknown> {
   return parsed;
 }
 
+/**
+ * A secret given as text must be one: `--token ""`, `--token null` and
+ * `F2D_SERVE_TOKEN=` would otherwise turn into "no token" and serve openly.
+ */
+function refuseBlankSecret(key: string, raw: string, where: string): void {
+  if (!SECRET_KEYS.includes(key) || (raw.trim() !== '' && raw.trim() !== 'null')) return;
+  const leaf = findKey(key);
+  throw new F2dError('ERR_CONFIG_INVALID', 'config', `${where} is ${raw.trim() === '' ? 'empty' : '"null"'}: ${key} must be ${leaf ? describeAllowed(leaf.schema).replace(/, or null$/, '') : 'a secret'}`, {
+    hint: `to serve without a token leave ${where} unset (fine on 127.0.0.1); otherwise pick a secret of at least 8 characters, e.g. from \`openssl rand -hex 16\``,
+  });
+}
+
 function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: string, out: Flat, warnings: string[]): void {
   const known = new Map(configKeys().map((k) => [k.env, k]));
   for (const [name, raw] of Object.entries(env)) {
@@ -123,6 +135,7 @@ function readEnv(env: Readonly<Record<string, string | undefined>>, cwd: string,
       warnings.push(`environment variable ${name} is not a known setting and is ignored (known: ${[...known.keys()].join(', ')})`);
       continue;
     }
+    refuseBlankSecret(key.key, raw, name);
     out.set(key.key, { value: resolvePath(key.key, coerce(key.schema, raw), cwd), source: `env ${name}` });
   }
 }
@@ -135,6 +148,7 @@ function readFlags(flags: readonly FlagValue[], cwd: string, out: Flat): void {
         hint: `known keys: ${configKeys().map((k) => k.key).join(', ')}`,
       });
     }
+    if (typeof f.value === 'string') refuseBlankSecret(key.key, f.value, f.flag);
     const value = typeof f.value === 'string' ? coerce(key.schema, f.value) : f.value;
     out.set(key.key, { value: resolvePath(key.key, value, cwd), source: `flag ${f.flag}` });
   }
@@ -159,8 +173,10 @@ function describeIssue(issue: z.ZodIssue, flat: Flat): string {
   const leaf = findKey(key);
   const allowed = leaf ? describeAllowed(leaf.schema) : issue.message;
   const from = entry ? ` (from ${entry.source})` : '';
-  if (issue.code === 'custom') return `config key "${key}" = ${show(entry?.value)}${from}: ${issue.message}`;
-  return `config key "${key}" = ${show(entry?.value)}${from} is not allowed: must be ${allowed}`;
+  // A secret is described, never echoed: error output ends up in logs and bug reports.
+  const value = SECRET_KEYS.includes(key) && typeof entry?.value === 'string' ? `(hidden, ${entry.value.length} characters)` : show(entry?.value);
+  if (issue.code === 'custom') return `config key "${key}" = ${value}${from}: ${issue.message}`;
+  return `config key "${key}" = ${value}${from} is not allowed: must be ${allowed}`;
 }
 
 function deepFreeze<T>(value: T): T {

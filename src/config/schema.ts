@@ -23,6 +23,7 @@ export const X264_PRESETS = [
   'placebo',
 ] as const;
 
+/** onnxruntime execution providers f2d can ask for (the one list: the model runtime takes its type from here). */
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
 export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'off'] as const;
 export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -110,8 +111,17 @@ export const serveSchema = z
     host: z.string().min(1),
     /** 0 picks a free port. */
     port: z.number().int().min(0).max(65535),
-    /** Viewers must add `?token=…`; null for none (fine on 127.0.0.1). */
+    /**
+     * Viewers must add `?token=…`; null for none (fine on 127.0.0.1). At least 8
+     * characters; a blank value from a flag or env var is an error, not "none" (see SECRET_KEYS).
+     */
     token: z.string().min(8).nullable(),
+    /**
+     * Host names (the `Host` header) the server answers besides IP addresses,
+     * `localhost` and `host`: protection from DNS rebinding. `.example.com`
+     * also allows its subdomains; `*` allows any name (behind a proxy).
+     */
+    allowedHosts: z.array(z.string().min(1)),
     /** Processing size (even numbers); null keeps the source size. */
     width: z.number().int().min(16).max(7680).multipleOf(2).nullable(),
     height: z.number().int().min(16).max(4320).multipleOf(2).nullable(),
@@ -159,8 +169,17 @@ export const serveSchema = z
 /** Weather synthesis (`models/synth/`) for `f2d degrade` and `f2d eval`. */
 export const synthSchema = z
   .object({
-    /** Directory with the synthesis `manifest.json` and `degrade.onnx`; relative paths are resolved at load. */
-    dir: z.string().min(1),
+    /**
+     * Which bundled synthesis to use: `train` (models/synth, the one the models learn from) or
+     * `independent` (models/synth-independent: a CDD-11-style generator written separately and
+     * never trained on, so `f2d eval` on it measures generalisation, not memory of the generator).
+     */
+    generator: z.enum(['train', 'independent']),
+    /**
+     * A synthesis folder (`manifest.json` + `degrade.onnx`) to use instead of the bundled one of
+     * `generator`; null = bundled. Relative paths are resolved at load.
+     */
+    dir: z.string().min(1).nullable(),
     /** `f2d degrade`: a configuration of the synthesis manifest (`rain`, `low_haze_snow`, …); checked against it at run time. */
     weather: z.string().min(1).nullable(),
     /** Base seed of the random parameters and noise fields (degrade and eval). */
@@ -237,4 +256,11 @@ export const configSchema = z
  * (defaults: the package root; a config file: its directory; env and flags:
  * the current directory).
  */
+/**
+ * Secrets: never shown in error messages, and a blank or `null` value from a
+ * flag or an env var is an error rather than "unset" (an empty `--token ""`
+ * would otherwise switch authentication off without a word).
+ */
+export const SECRET_KEYS: readonly string[] = ['serve.token'];
+
 export const PATH_KEYS: readonly string[] = ['model.dir', 'start.input', 'start.output', 'serve.record.dir', 'synth.dir', 'eval.photos', 'eval.save'];

@@ -2,12 +2,14 @@
  * How `f2d eval` shows its results: a fixed-width table for people and a JSON
  * document (`--json`) with the same numbers plus every item.
  */
+import type { SynthConfig } from '../config/types.js';
 import type { BenchmarkItem, BenchmarkSummary, ScoreRow } from './benchmark.js';
 
 /** Describes the run next to the numbers in the JSON document. */
 export interface BenchmarkInfo {
   readonly model: { readonly name: string; readonly dir: string };
-  readonly synth: { readonly name: string; readonly dir: string; readonly seed: number };
+  /** Which synthesis made the weather: its manifest name, the bundled generator (null for a folder of one's own), folder and seed. */
+  readonly synth: { readonly name: string; readonly generator: SynthConfig['generator'] | null; readonly dir: string; readonly seed: number };
   readonly photos: { readonly dir: string; readonly split: string; readonly count: number };
   readonly size: { readonly width: number; readonly height: number };
   readonly seconds: number;
@@ -57,7 +59,7 @@ export function formatBenchmarkTable(report: BenchmarkReport): string {
   const header = [pad('configuration', w), 'in PSNR'.padStart(8), 'in SSIM'.padStart(8), 'out PSNR'.padStart(10), 'out SSIM'.padStart(8), 'gain dB'.padStart(8), 'images'.padStart(6)].join(' ');
   const rule = '-'.repeat(header.length);
   const lines = [
-    `f2d eval: ${report.photos.count} ${report.photos.split} photos x ${Object.keys(report.configurations).length} configurations at ${report.size.width}x${report.size.height}, model ${report.model.name} (${report.model.dir}), synthesis seed ${report.synth.seed}`,
+    `f2d eval: ${report.photos.count} ${report.photos.split} photos x ${Object.keys(report.configurations).length} configurations at ${report.size.width}x${report.size.height}, model ${report.model.name} (${report.model.dir}), synthesis ${report.synth.name} seed ${report.synth.seed}`,
     header,
     rule,
     ...Object.entries(report.configurations).map(([name, r]) => row(name, r, w)),

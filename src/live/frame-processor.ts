@@ -1,11 +1,11 @@
 import { degradationLevel } from '../model/scene-cut.js';
 import type { FrameRestorer, RestoreResult } from '../model/types.js';
-import { nowMs } from './clock.js';
-import { ParserPlanner, type ParserPlannerOptions } from './parser-planner.js';
-import type { LiveFrame, ParserMaps, ProcessedFrame } from './types.js';
+import { nowMs } from '../clock.js';
+import { ParserSchedule, type ParserScheduleOptions } from '../model/parser-schedule.js';
+import type { LiveFrame, ProcessedFrame, ViewerMaps } from './types.js';
 
 /** Settings of {@link FrameProcessor}. */
-export interface FrameProcessorOptions extends ParserPlannerOptions {
+export interface FrameProcessorOptions extends Omit<ParserScheduleOptions, 'watchSize'> {
   /**
    * When the parser's largest weight is below this value the scene counts as
    * clean: frames pass through unrestored until the next parse. 0 disables it.
@@ -24,20 +24,20 @@ export interface FrameProcessorOptions extends ParserPlannerOptions {
  */
 export class FrameProcessor {
   readonly #restorer: FrameRestorer;
-  readonly #planner: ParserPlanner;
+  readonly #schedule: ParserSchedule;
   readonly #passBelow: number;
   #weights: readonly number[] | null = null;
   #passing = false;
 
   constructor(restorer: FrameRestorer, options: FrameProcessorOptions) {
     this.#restorer = restorer;
-    this.#planner = new ParserPlanner(options);
+    this.#schedule = new ParserSchedule({ interval: options.interval, sceneCutThreshold: options.sceneCutThreshold });
     this.#passBelow = options.passThroughBelow;
   }
 
   /** Forgets the scene (after the source reconnects): the next frame is parsed. */
   reset(): void {
-    this.#planner.reset();
+    this.#schedule.reset();
     this.#passing = false;
   }
 
@@ -49,12 +49,14 @@ export class FrameProcessor {
    */
   async process(frame: LiveFrame): Promise<ProcessedFrame> {
     const startMs = nowMs();
-    const parse = this.#planner.next(frame);
+    const parse = this.#schedule.next(frame);
     if (parse === null && this.#passing) {
       return { source: frame, output: frame, passThrough: true, parse, weights: this.#weights, maps: null, startMs, timings: {} };
     }
     // A real copy: Buffer#slice() would share memory, and the restorer may transfer (detach) it.
     const copy = { width: frame.width, height: frame.height, data: new Uint8Array(frame.data) };
+    // The decision is made here for every frame: the restorer's own schedule never sees the
+    // frames passed through, so it must not decide.
     const result = await this.#restorer.restore(copy, { reparse: parse !== null });
     const restoreMs = nowMs() - startMs;
     if (result.weights !== undefined) this.#weights = result.weights;
@@ -79,7 +81,7 @@ export class FrameProcessor {
  * Quantises the parser maps of a restore result (planar float32, 4 planes in
  * [0, 1]) to 8-bit planes for the viewer; `null` when the parser did not run.
  */
-export function quantiseMaps(result: RestoreResult): ParserMaps | null {
+export function quantiseMaps(result: RestoreResult): ViewerMaps | null {
   const maps = result.maps;
   if (maps === undefined) return null;
   const plane = maps.width * maps.height;

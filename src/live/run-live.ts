@@ -5,15 +5,16 @@
  */
 import { Subscription, finalize, type Observable } from 'rxjs';
 import type { Logger } from '../log.js';
-import { LiveH264Encoder, type EncodedPicture } from '../media/live-h264-encoder.js';
+import { nowMs } from '../clock.js';
+import type { EncodedPicture } from '../media/live/index.js';
 import type { FrameRestorer } from '../model/types.js';
-import type { StreamHub, TrackConfig } from '../server/stream-hub.js';
 import type { TrackName } from '../server/protocol.js';
-import { nowMs } from './clock.js';
+import type { StreamHub } from '../server/stream-hub.js';
 import { FrameProcessor } from './frame-processor.js';
-import { findSps } from './h264-bitstream.js';
 import type { LiveMetrics } from './live-metrics.js';
 import { processNewest } from './operators/process-newest.js';
+import { publishFrame } from './publish.js';
+import { TrackEncoders, type LiveEncoderSettings } from './track-encoders.js';
 import type { LiveFrame, ProcessedFrame } from './types.js';
 
 /** Settings of {@link runLive} (a slice of the `serve` config). */
@@ -21,7 +22,7 @@ export interface LiveRunSettings {
   readonly parserInterval: number;
   readonly sceneCutThreshold: number;
   readonly passThroughBelow: number;
-  readonly encoder: { readonly preset: string; readonly crf: number; readonly keyIntervalSec: number; readonly threads: number };
+  readonly encoder: LiveEncoderSettings;
 }
 
 /** What the pipeline is doing, for `/healthz`, stats and logs. */
@@ -60,13 +61,6 @@ export interface LiveRunDeps {
   readonly onPublished?: (frame: ProcessedFrame, restored: EncodedPicture) => void;
 }
 
-interface Encoders {
-  readonly width: number;
-  readonly height: number;
-  readonly restored: LiveH264Encoder;
-  readonly original: LiveH264Encoder;
-}
-
 /**
  * Starts the live pipeline.
  *
@@ -80,14 +74,13 @@ interface Encoders {
  * await run.completion;
  */
 export function runLive(settings: LiveRunSettings, deps: LiveRunDeps): LiveRun {
-  const { hub, metrics, log } = deps;
+  const { hub, metrics } = deps;
   const processor = new FrameProcessor(deps.restorer, {
     interval: settings.parserInterval,
     sceneCutThreshold: settings.sceneCutThreshold,
     passThroughBelow: settings.passThroughBelow,
   });
-  const keyWanted: Record<TrackName, boolean> = { restored: true, original: true };
-  let encoders: Encoders | null = null;
+  const encoders = new TrackEncoders(settings.encoder, deps.fps, metrics, deps.log);
   let state: LiveStatus['state'] = 'starting';
   let lastFrameMs: number | null = null;
   let error: string | null = null;
@@ -95,118 +88,51 @@ export function runLive(settings: LiveRunSettings, deps: LiveRunDeps): LiveRun {
   let framesOut = 0;
   let dropped = 0;
 
-  const openEncoders = async (width: number, height: number): Promise<Encoders> => {
-    if (encoders !== null && encoders.width === width && encoders.height === height) return encoders;
-    if (encoders !== null) {
-      log.info(`source size changed to ${width}x${height}: restarting the encoders`);
-      await Promise.all([encoders.restored.close(), encoders.original.close()]);
-      encoders = null;
-    }
-    const fps = deps.fps();
-    const options = {
-      width,
-      height,
-      fps,
-      preset: settings.encoder.preset,
-      crf: settings.encoder.crf,
-      keyInterval: Math.max(1, Math.round(settings.encoder.keyIntervalSec * fps)),
-      threads: settings.encoder.threads,
-    };
-    const [restored, original] = await Promise.all([LiveH264Encoder.create(options), LiveH264Encoder.create(options)]);
-    encoders = { width, height, restored, original };
-    keyWanted.restored = true;
-    keyWanted.original = true;
-    return encoders;
-  };
-
-  const takeKey = (track: TrackName): boolean => {
-    const want = keyWanted[track];
-    keyWanted[track] = false;
-    if (want) metrics.keyFrames.inc({ track });
-    return want;
-  };
-
-  const configOf = (picture: EncodedPicture): TrackConfig | null => {
-    if (!picture.key) return null;
-    const sps = findSps(picture.data);
-    return sps === null ? null : { codec: sps.codec, width: sps.width, height: sps.height };
-  };
-
+  // One frame through: model (or pass-through), both encoders, the viewers.
   const processOne = async (frame: LiveFrame): Promise<void> => {
     const processed = await processor.process(frame);
-    const enc = await openEncoders(frame.width, frame.height);
+    await encoders.prepare(frame.width, frame.height);
     const encodeStart = nowMs();
-    const [restored, original] = await Promise.all([
-      enc.restored.encode(processed.output.data, { forceKey: takeKey('restored') }),
-      enc.original.encode(frame.data, { forceKey: takeKey('original') }),
-    ]);
-    const published = nowMs();
-    if (restored !== null) {
-      hub.publishVideo({ track: 'restored', data: restored.data, key: restored.key, passThrough: processed.passThrough, seq: frame.seq, captureMs: frame.captureMs, config: configOf(restored) });
-    }
-    if (original !== null) {
-      hub.publishVideo({ track: 'original', data: original.data, key: original.key, passThrough: false, seq: frame.seq, captureMs: frame.captureMs, config: configOf(original) });
-    }
-    if (processed.maps !== null && processed.weights !== null) {
-      const m = processed.maps;
-      hub.publishMaps({ seq: frame.seq, captureMs: frame.captureMs, width: m.width, height: m.height, weights: processed.weights, planes: m.planes });
-    }
+    const pictures = await encoders.encode(processed.output.data, frame.data);
+    publishFrame(hub, metrics, processed, pictures, { encodeStart, published: nowMs() });
     framesOut += 1;
-    metrics.framesOut.inc();
-    if (processed.passThrough) metrics.passThrough.inc();
-    if (processed.parse !== null) metrics.parserRuns.inc({ reason: processed.parse });
-    metrics.stageLatency.observe((processed.startMs - frame.captureMs) / 1000, { stage: 'wait' });
-    metrics.stageLatency.observe((encodeStart - processed.startMs) / 1000, { stage: 'restore' });
-    metrics.stageLatency.observe((published - encodeStart) / 1000, { stage: 'encode' });
-    metrics.stageLatency.observe((published - frame.captureMs) / 1000, { stage: 'pipeline' });
-    if (restored !== null) deps.onPublished?.(processed, restored);
+    if (pictures.restored !== null) deps.onPublished?.(processed, pictures.restored);
   };
 
-  let stopping = false;
-  let resolveDone: () => void = () => undefined;
-  let rejectDone: (err: unknown) => void = () => undefined;
-  const completion = new Promise<void>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
+  const onArrival = (frame: LiveFrame): Promise<void> => {
+    framesIn += 1;
+    lastFrameMs = frame.captureMs;
+    metrics.framesIn.inc();
+    if (state !== 'live') setState('live');
+    return processOne(frame);
+  };
+
+  const onDrop = (): void => {
+    framesIn += 1;
+    dropped += 1;
+    metrics.framesIn.inc();
+    metrics.framesDropped.inc();
+  };
+
+  const done = settlement();
   const subscription = new Subscription();
   subscription.add(
     deps.frames$
       .pipe(
-        processNewest(
-          (frame: LiveFrame) => {
-            framesIn += 1;
-            lastFrameMs = frame.captureMs;
-            metrics.framesIn.inc();
-            if (state !== 'live') setState('live');
-            return processOne(frame);
-          },
-          {
-            onDrop: () => {
-              framesIn += 1;
-              dropped += 1;
-              metrics.framesIn.inc();
-              metrics.framesDropped.inc();
-            },
-          },
-        ),
-        finalize(() => {
-          const enc = encoders;
-          encoders = null;
-          if (enc !== null) void Promise.all([enc.restored.close(), enc.original.close()]);
-        }),
+        processNewest(onArrival, { onDrop }),
+        finalize(() => void encoders.close()),
       )
       .subscribe({
         error: (err: unknown) => {
           state = 'failed';
           error = (err as Error).message;
           metrics.sourceUp.set(0);
-          rejectDone(err);
+          done.reject(err);
         },
         complete: () => {
           state = 'ended';
           metrics.sourceUp.set(0);
-          resolveDone();
+          done.resolve();
         },
       }),
   );
@@ -217,22 +143,30 @@ export function runLive(settings: LiveRunSettings, deps: LiveRunDeps): LiveRun {
     metrics.sourceUp.set(next === 'live' ? 1 : 0);
   }
 
+  let stopping = false;
   return {
-    completion,
+    completion: done.promise,
     status: () => ({ state, framesIn, framesOut, dropped, lastFrameMs, error }),
-    requestKeyFrame: (track) => {
-      keyWanted[track] = true;
-    },
+    requestKeyFrame: (track) => encoders.requestKeyFrame(track),
     setSourceState: setState,
     stop: async () => {
-      if (stopping) return completion.catch(() => undefined);
+      if (stopping) return done.promise.catch(() => undefined);
       stopping = true;
       subscription.unsubscribe();
       if (state !== 'failed') state = 'ended';
-      resolveDone();
-      const enc = encoders;
-      encoders = null;
-      if (enc !== null) await Promise.all([enc.restored.close(), enc.original.close()]);
+      done.resolve();
+      await encoders.close();
     },
   };
+}
+
+/** A promise with its resolve and reject at hand (`Promise.withResolvers` is Node 22). */
+function settlement(): { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } {
+  let resolve: () => void = () => undefined;
+  let reject: (err: unknown) => void = () => undefined;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

@@ -1,8 +1,9 @@
 /**
  * Types shared by the live half of f2d: sources, the real-time scheduler and
  * the stream fan-out. Pixel data is RGB24 so a {@link LiveFrame} is also a
- * `RgbFrame` for the model runtime (`src/model/types.ts`).
+ * `RgbFrame` (`src/frame.ts`) for the model runtime.
  */
+import type { ParseReason } from '../model/parser-schedule.js';
 
 /** One decoded source picture as it enters the live pipeline. */
 export interface LiveFrame {
@@ -21,16 +22,16 @@ export interface LiveFrame {
   readonly ptsSeconds: number | null;
 }
 
-/** Degradation maps from the parser, quantised for the viewer. */
-export interface ParserMaps {
+/**
+ * The parser's degradation maps quantised to 8 bits for the viewer (the
+ * model's own float maps are `ParserMaps` in `src/model/types.ts`).
+ */
+export interface ViewerMaps {
   readonly width: number;
   readonly height: number;
-  /** Factor order `low, haze, rain, snow`; each plane `width * height` bytes, 0..255. */
+  /** Factor order `FACTORS` (`src/factors.ts`); each plane `width * height` bytes, 0..255. */
   readonly planes: readonly Uint8Array[];
 }
-
-/** Why the parser ran on a frame, or `null` when its previous outputs were reused. */
-export type ParseReason = 'first' | 'interval' | 'scene-cut' | null;
 
 /** What the scheduler hands to the encoders for one processed frame. */
 export interface ProcessedFrame {
@@ -40,16 +41,14 @@ export interface ProcessedFrame {
   readonly output: { readonly width: number; readonly height: number; readonly data: Uint8Array };
   /** `true` when the restorer was skipped because the parser saw no degradation above the threshold. */
   readonly passThrough: boolean;
+  /** Why the parser ran on this frame (`src/model/parser-schedule.ts`), or `null` when its outputs were reused. */
   readonly parse: ParseReason;
   /** Last known parser weights (`low, haze, rain, snow`), or `null` before the first parse. */
   readonly weights: readonly number[] | null;
   /** Maps from the parser when it ran on this frame and the runtime returned them. */
-  readonly maps: ParserMaps | null;
+  readonly maps: ViewerMaps | null;
   /** Wall-clock ms when the scheduler started work on the frame. */
   readonly startMs: number;
   /** Milliseconds per stage for this frame (`restore`, `parser`, …). */
   readonly timings: Readonly<Record<string, number>>;
 }
-
-/** Factor order used by the parser's maps and weights everywhere. */
-export const FACTORS = ['low', 'haze', 'rain', 'snow'] as const;

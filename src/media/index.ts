@@ -1,13 +1,17 @@
 /**
- * The media layer: the only module that imports node-av. Everything else
- * sees RGB24 frames ({@link RgbFrame}) and the small types exported here.
+ * The media layer's face for files: video reader and writer, images, resizing.
+ * `src/media/` is the only folder that imports node-av; everything else sees
+ * RGB24 frames (`RgbFrame`, `src/frame.ts`) and the small types exported here.
+ * The live family (input, low-latency encoder, recorder) is `./live/index.ts`.
  */
 export { VideoReader, StreamPacket } from './video-reader.js';
-export type { DecodedFrame, InputDamage, ReadItem, Ratio, VideoInfo } from './video-reader.js';
+export type { DecodedFrame, InputDamage, ReadItem, Ratio, SizeChange, VideoInfo } from './video-reader.js';
 export { VideoWriter } from './video-writer.js';
 export type { VideoWriterOptions } from './video-writer.js';
-export { readImage, writeImage, encodeImage } from './image-io.js';
-export type { ImageWriteOptions } from './image-io.js';
+export { readImage, readImageWithAlpha, writeImage, encodeImage } from './image-io.js';
+export type { DecodedImage, ImageWriteOptions } from './image-io.js';
+export { formatKeepsAlpha } from './alpha.js';
+export type { AlphaPlane } from './alpha.js';
 export { assertInputFile } from './open-input.js';
 export { cropResizeRgb } from './resize.js';
 export type { PixelRect } from './resize.js';

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { AV_CODEC_ID_NONE, Decoder, Demuxer, avGetCodecName, type Stream } from 'node-av';
 import { F2dError } from '../errors.js';
 import { ffmpegCode, reason } from './av-errors.js';
+import { missingMp4Index } from './mp4-index.js';
 
 const ENOENT = -2;
 
@@ -27,7 +28,7 @@ export async function assertInputFile(path: string): Promise<void> {
   }
 }
 
-/** Opens a container, or fails with ERR_INPUT_NOT_FOUND / ERR_INPUT_NOT_MEDIA naming the file. */
+/** Opens a container, or fails with ERR_INPUT_NOT_FOUND / ERR_INPUT_TRUNCATED (an MP4 without its index) / ERR_INPUT_NOT_MEDIA naming the file. */
 export function openDemuxer(path: string): Demuxer {
   try {
     return Demuxer.openSync(path);
@@ -35,6 +36,15 @@ export function openDemuxer(path: string): Demuxer {
     if (ffmpegCode(cause) === ENOENT) {
       throw new F2dError('ERR_INPUT_NOT_FOUND', 'input', `input "${path}" does not exist`, {
         hint: 'check the path; relative paths start at the current directory',
+        cause,
+      });
+    }
+    const truncated = missingMp4Index(path);
+    if (truncated !== null) {
+      throw new F2dError('ERR_INPUT_TRUNCATED', 'input', `"${path}" is a truncated or damaged MP4/MOV file: ${truncated}`, {
+        hint:
+          'MP4 writers put the index at the end: the recording or copy stopped before it was written. Copy or export it again from its source; ' +
+          'a tool such as untrunc can rebuild the index from a good file of the same camera',
         cause,
       });
     }

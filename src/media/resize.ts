@@ -4,7 +4,7 @@
  */
 import { Scaler } from 'node-av';
 import { F2dError } from '../errors.js';
-import type { RgbFrame } from '../model/types.js';
+import type { RgbFrame } from '../frame.js';
 import { reason } from './av-errors.js';
 import { avFrameOfRgb } from './rgb-convert.js';
 

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AV_PIX_FMT_RGB24, AVCOL_RANGE_MPEG, Frame, SoftwareScaleContext, type AVColorSpace, type AVPixelFormat } from 'node-av';
-import type { RgbFrame } from '../model/types.js';
+import type { RgbFrame } from '../frame.js';
 
 /**
  * Wraps a packed RGB24 picture as a node-av frame over the same memory (no copy).

@@ -16,11 +16,13 @@ import {
   type Demuxer,
   type Frame,
   type Stream,
+  avGetPixFmtName,
 } from 'node-av';
 import { InvalidStateError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RgbFrame } from '../model/types.js';
+import type { RgbFrame } from '../frame.js';
 import { describeAvError, reason } from './av-errors.js';
+import { fitRgb } from './fit-picture.js';
 import { codecLabel, openDecoder, openDemuxer, videoStreamOf } from './open-input.js';
 import { RgbConverter } from './rgb-convert.js';
 
@@ -68,6 +70,21 @@ export interface InputDamage {
   /** Time of the last good frame's end, seconds. */
   readonly timeSec: number;
   readonly reason: string;
+}
+
+/**
+ * A point where the decoded pictures change size mid-stream (e.g. two resolutions
+ * joined with `ffmpeg -f concat -c copy`). Every frame is handed out at the
+ * stream's opening size: pictures of another size are scaled to fit it, shape
+ * kept, with black bars where the shapes differ (`fit-picture.ts`).
+ */
+export interface SizeChange {
+  /** 0-based index of the first frame at the new size. */
+  readonly frame: number;
+  readonly timeSec: number;
+  /** `WxH`, before and after. */
+  readonly from: string;
+  readonly to: string;
 }
 
 /** A packet of a copied stream; give it to `VideoWriter.copy()`, which frees it. */
@@ -123,6 +140,11 @@ export class VideoReader {
   private lastDuration = 0n;
   private ended: ReadItem | null = null;
   private closed = false;
+  /** Size and pixel format of the first decoded picture: every frame is handed out at this size. */
+  private opening: { readonly width: number; readonly height: number; readonly format: number } | null = null;
+  /** Size and pixel format of the previous picture, to notice each change once. */
+  private current: { readonly width: number; readonly height: number; readonly format: number } | null = null;
+  private readonly changes: SizeChange[] = [];
 
   private constructor(path: string, demuxer: Demuxer, log: Logger) {
     this.demuxer = demuxer;
@@ -147,7 +169,7 @@ export class VideoReader {
   /**
    * Opens the file and its video decoder.
    *
-   * @throws {F2dError} ERR_INPUT_NOT_FOUND, ERR_INPUT_NOT_MEDIA, ERR_INPUT_NO_VIDEO, ERR_INPUT_UNSUPPORTED_CODEC
+   * @throws {F2dError} ERR_INPUT_NOT_FOUND, ERR_INPUT_NOT_MEDIA, ERR_INPUT_TRUNCATED, ERR_INPUT_NO_VIDEO, ERR_INPUT_UNSUPPORTED_CODEC
    */
   static async open(path: string, options: { readonly log: Logger }): Promise<VideoReader> {
     const demuxer = openDemuxer(path);
@@ -252,7 +274,7 @@ export class VideoReader {
     const duration = f.duration > 0n ? f.duration : this.guessDuration();
     const frame: DecodedFrame = {
       index: this.decoded,
-      rgb: this.converter.toRgb(f),
+      rgb: this.pictureAtOpeningSize(f, seconds(pts, tb)),
       pts,
       duration,
       timeSec: seconds(pts, tb),
@@ -262,6 +284,34 @@ export class VideoReader {
     this.lastDuration = duration;
     this.lastEndSec = seconds(pts + duration, tb) - this.startSec();
     return frame;
+  }
+
+  /**
+   * The frame as RGB24 at the size of the stream's first picture. The converter follows a change
+   * of size or pixel format by itself (swscale's frame API sets up again when the frame changes);
+   * a change of size is recorded ({@link sizeChanges}) and the picture fitted to the opening size,
+   * since the encoder and the model keep that size (fed a larger picture, x264 would encode its
+   * top-left corner).
+   */
+  private pictureAtOpeningSize(f: Frame, timeSec: number): RgbFrame {
+    const shape = { width: f.width, height: f.height, format: f.format as number };
+    const opening = (this.opening ??= shape);
+    const previous = this.current ?? shape;
+    this.current = shape;
+    if (shape.width !== previous.width || shape.height !== previous.height) {
+      this.changes.push({ frame: this.decoded, timeSec, from: `${previous.width}x${previous.height}`, to: `${shape.width}x${shape.height}` });
+    } else if (shape.format !== previous.format) {
+      const name = (format: number): string => avGetPixFmtName(format as never) ?? `pixel format #${format}`;
+      this.log.debug(`${this.info.path}: frame ${this.decoded} changes pixel format from ${name(previous.format)} to ${name(shape.format)}`);
+    }
+    const rgb = this.converter.toRgb(f);
+    if (shape.width === opening.width && shape.height === opening.height) return rgb;
+    return fitRgb(rgb, opening.width, opening.height);
+  }
+
+  /** Where the picture size changed so far; frames after a change were fitted to the opening size. */
+  get sizeChanges(): readonly SizeChange[] {
+    return this.changes;
   }
 
   /** Stream start time in seconds, so a stream not starting at 0 is not taken as truncated. */

@@ -18,7 +18,7 @@ import {
 } from 'node-av';
 import { F2dError, InvalidStateError, OutputError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RgbFrame } from '../model/types.js';
+import type { RgbFrame } from '../frame.js';
 import { reason } from './av-errors.js';
 import { RgbConverter } from './rgb-convert.js';
 import type { StreamPacket, VideoReader } from './video-reader.js';

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { F2dError } from '../errors.js';
+import { FACTORS } from '../factors.js';
 
 const dimSchema = z.union([z.number().int().nonnegative(), z.string().min(1)]);
 
@@ -42,6 +43,9 @@ export const GRAPH_IO = {
 /** The graphs an `f2d-restorer` model is made of. */
 export type GraphName = keyof typeof GRAPH_IO;
 
+/** A manifest's `factors`: exactly {@link FACTORS}, in that order (maps and weights follow it). */
+const factorsSchema = z.tuple([z.literal(FACTORS[0]), z.literal(FACTORS[1]), z.literal(FACTORS[2]), z.literal(FACTORS[3])]);
+
 /** Schema of `manifest.json` (format `f2d-model/1`). */
 export const manifestSchema = z
   .object({
@@ -50,7 +54,7 @@ export const manifestSchema = z
     kind: z.literal('f2d-restorer'),
     sizeMultiple: z.number().int().positive(),
     mapsScale: z.number().int().positive(),
-    factors: z.tuple([z.literal('low'), z.literal('haze'), z.literal('rain'), z.literal('snow')]),
+    factors: factorsSchema,
     files: z.object({ parser: fileSchema, restorer: fileSchema }),
     io: z.object({ parser: graphIoSchema, restorer: graphIoSchema }),
     golden: z
@@ -183,7 +187,7 @@ export const synthManifestSchema = z
     format: z.literal('f2d-model/1'),
     name: z.string().min(1),
     kind: z.literal('f2d-synth'),
-    factors: z.tuple([z.literal('low'), z.literal('haze'), z.literal('rain'), z.literal('snow')]),
+    factors: factorsSchema,
     configurations: z.record(z.tuple([z.number(), z.number(), z.number(), z.number()])),
     tiers: z.record(z.array(z.string())).optional(),
     nParams: z.number().int().positive(),

@@ -4,7 +4,8 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { F2dError } from '../errors.js';
-import type { ExecutionProvider, RgbFrame } from './types.js';
+import type { ExecutionProvider } from './types.js';
+import type { RgbFrame } from '../frame.js';
 import { fromWire, toWire, unexpectedReply, WorkerClient } from './worker-client.js';
 
 /** How to build an {@link OnnxDegrader}. */

@@ -1,21 +1,16 @@
 /**
  * {@link OnnxRestorer}: the main-thread face of the model runtime. It owns a
- * worker thread that hosts the parser and restorer sessions, ships frames
- * there as transferred buffers, and decides when the parser runs.
+ * worker thread that hosts the parser and restorer sessions
+ * (`worker/model-worker.ts`), ships frames there as transferred buffers, and
+ * tells it for each frame whether the parser runs (`parser-schedule.ts`).
  */
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import { EXECUTION_PROVIDERS } from '../config/schema.js';
 import { F2dError } from '../errors.js';
-import { SceneCutDetector } from './scene-cut.js';
-import type {
-  ExecutionProvider,
-  FrameRestorer,
-  ParseResult,
-  RestoreOptions,
-  RestoreResult,
-  RestorerOptions,
-  RgbFrame,
-} from './types.js';
+import { ParserSchedule, parserRequest } from './parser-schedule.js';
+import type { ExecutionProvider, FrameRestorer, ParseResult, RestoreOptions, RestoreResult, RestorerOptions } from './types.js';
+import type { RgbFrame } from '../frame.js';
 import { fromWire, toWire, unexpectedReply, WorkerClient } from './worker-client.js';
 
 /**
@@ -27,10 +22,12 @@ export const kWorker: unique symbol = Symbol('OnnxRestorer.worker');
 /**
  * Restores RGB24 frames with an F2D-Net model in a worker thread.
  *
- * The parser runs on the first frame, every `parserInterval` frames, when
- * `reparse` is set, on a scene cut (with `sceneCutThreshold`), and whenever
- * the frame size changes; in between the worker reuses its last maps and
- * weights. Frames larger than `tileSize` are restored in overlapping tiles
+ * The parser runs when the caller says so (`reparse: true`), never when it
+ * says not to (`reparse: false`, unless the size changed), and otherwise as
+ * its {@link ParserSchedule} decides: on the first frame, every
+ * `parserInterval` frames, on a scene cut (with `sceneCutThreshold`), and
+ * whenever the frame size changes; in between the worker reuses its last maps
+ * and weights. Frames larger than `tileSize` are restored in overlapping tiles
  * that share the whole-frame parser output.
  *
  * @example
@@ -50,10 +47,8 @@ export class OnnxRestorer implements FrameRestorer {
   readonly sizeMultiple: number;
   readonly mapsScale: number;
   private readonly client: WorkerClient;
-  private readonly parserInterval: number;
-  private readonly sceneCuts: SceneCutDetector | undefined;
-  private framesSinceParse = Number.POSITIVE_INFINITY;
-  private lastSize = '';
+  /** Decides, for calls that leave it to the restorer, when the parser runs. */
+  private readonly schedule: ParserSchedule;
 
   private constructor(client: WorkerClient, info: { provider: ExecutionProvider; warnings: readonly string[]; name: string; sizeMultiple: number; mapsScale: number }, options: RestorerOptions) {
     this.client = client;
@@ -62,9 +57,7 @@ export class OnnxRestorer implements FrameRestorer {
     this.modelName = info.name;
     this.sizeMultiple = info.sizeMultiple;
     this.mapsScale = info.mapsScale;
-    this.parserInterval = options.parserInterval;
-    const threshold = options.sceneCutThreshold ?? 0;
-    this.sceneCuts = threshold > 0 ? new SceneCutDetector(threshold) : undefined;
+    this.schedule = new ParserSchedule({ interval: options.parserInterval, sceneCutThreshold: options.sceneCutThreshold ?? 0, watchSize: true });
   }
 
   /** @internal the worker thread (see {@link kWorker}). */
@@ -113,14 +106,9 @@ export class OnnxRestorer implements FrameRestorer {
    */
   async restore(frame: RgbFrame, options: RestoreOptions = {}): Promise<RestoreResult> {
     this.client.assertOpen('restore');
-    const size = `${frame.width}x${frame.height}`;
-    // Read the frame for scene cuts before its buffer is transferred away.
-    const cut = this.sceneCuts?.update(frame) ?? false;
-    const runParser =
-      cut || options.reparse === true || size !== this.lastSize || this.framesSinceParse >= this.parserInterval;
-    // Decide at send time, so back-to-back calls (a pipelined caller) follow the interval too.
-    this.lastSize = size;
-    this.framesSinceParse = runParser ? 1 : this.framesSinceParse + 1;
+    // Decide at send time, so back-to-back calls (a pipelined caller) follow the interval too,
+    // and before the frame's buffer is transferred away (scene cuts read its pixels).
+    const runParser = this.schedule.next(frame, parserRequest(options.reparse)) !== null;
     const t0 = performance.now();
     const { wire, transfer, copied } = toWire(frame);
     const reply = await this.client.request((id) => ({ type: 'restore', id, frame: wire, runParser }), transfer);
@@ -148,12 +136,10 @@ export class OnnxRestorer implements FrameRestorer {
    */
   async parse(frame: RgbFrame): Promise<ParseResult & { readonly input: RgbFrame }> {
     this.client.assertOpen('parse');
-    this.sceneCuts?.update(frame);
+    this.schedule.parsedOutside(frame);
     const { wire, transfer } = toWire(frame);
     const reply = await this.client.request((id) => ({ type: 'parse', id, frame: wire }), transfer);
     if (reply.type !== 'parsed') throw unexpectedReply(reply);
-    this.lastSize = `${frame.width}x${frame.height}`;
-    this.framesSinceParse = 0;
     return { maps: reply.maps, weights: reply.weights, timings: reply.timings, input: fromWire(reply.input) };
   }
 
@@ -177,7 +163,7 @@ function validateOptions(o: RestorerOptions): void {
       hint: `set ${key} to ${allowed}`,
     });
   };
-  if (!['cpu', 'cuda', 'webgpu'].includes(o.provider)) bad('provider', o.provider, "one of 'cpu', 'cuda', 'webgpu'");
+  if (!(EXECUTION_PROVIDERS as readonly string[]).includes(o.provider)) bad('provider', o.provider, `one of ${EXECUTION_PROVIDERS.map((p) => `'${p}'`).join(', ')}`);
   if (!Number.isInteger(o.threads) || o.threads < 0) bad('threads', o.threads, 'an integer >= 0 (0 = onnxruntime default)');
   if (!Number.isInteger(o.parserInterval) || o.parserInterval < 1) bad('parserInterval', o.parserInterval, 'an integer >= 1');
   const tile = o.tileSize ?? 0;

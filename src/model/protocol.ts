@@ -1,11 +1,29 @@
 /**
- * Messages between {@link OnnxRestorer} (main thread) and the model worker.
+ * Messages between the main thread ({@link OnnxRestorer}, {@link OnnxDegrader}) and the
+ * model worker (`worker/model-worker.ts`), and the settings the worker starts with.
+ * The worker's code imports this file; the main thread's never imports the worker's.
  * Frame pixels travel as transferred ArrayBuffers, never as copies.
  */
-import { F2dError, type ErrorCategory } from '../errors.js';
-import type { EngineOptions } from './engine.js';
-import type { SynthEngineOptions } from './synth-engine.js';
+import { F2dError, type ErrorCategory, type ErrorCode } from '../errors.js';
 import type { ExecutionProvider, ParserMaps } from './types.js';
+
+/** Settings of the worker's F2D-Net engine (parser and restorer graphs) (`worker/f2dnet-engine.ts`). */
+export interface F2dNetEngineOptions {
+  readonly modelDir: string;
+  readonly provider: ExecutionProvider;
+  readonly threads: number;
+  readonly tileSize: number;
+  readonly tileOverlap: number;
+  /** Let idle onnxruntime threads spin-wait (see `worker/session.ts`, `SessionSettings.allowSpinning`). */
+  readonly allowSpinning?: boolean;
+}
+
+/** Settings of the worker's synthesis engine (`worker/synth-engine.ts`). */
+export interface SynthEngineOptions {
+  readonly modelDir: string;
+  readonly provider: ExecutionProvider;
+  readonly threads: number;
+}
 
 /** A frame as it crosses the thread boundary. */
 export interface WireFrame {
@@ -35,7 +53,7 @@ export type Request =
 
 /** An error flattened for postMessage (class identity does not survive structured clone). */
 export interface WireError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly category: ErrorCategory;
   readonly message: string;
   readonly hint: string | undefined;
@@ -91,7 +109,7 @@ export type ReadyModel =
     };
 
 /** `workerData` of the model worker: which engine to host and its settings. */
-export type WorkerInit = ({ readonly kind: 'restorer' } & EngineOptions) | ({ readonly kind: 'synth' } & SynthEngineOptions);
+export type WorkerInit = ({ readonly kind: 'restorer' } & F2dNetEngineOptions) | ({ readonly kind: 'synth' } & SynthEngineOptions);
 
 /** Flattens any thrown value into a {@link WireError}. */
 export function toWireError(err: unknown): WireError {

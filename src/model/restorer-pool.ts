@@ -20,7 +20,9 @@ import { availableParallelism } from 'node:os';
 import { F2dError, InvalidStateError } from '../errors.js';
 import { loadManifest } from './manifest.js';
 import { OnnxRestorer } from './onnx-restorer.js';
-import type { FrameRestorer, RestoreOptions, RestoreResult, RestorerOptions, RgbFrame } from './types.js';
+import { streamInterval } from './parser-schedule.js';
+import type { FrameRestorer, RestoreOptions, RestoreResult, RestorerOptions } from './types.js';
+import type { RgbFrame } from '../frame.js';
 
 /** Largest frame (pixels) automatic mode runs several streams on. */
 export const AUTO_STREAMS_MAX_PIXELS = 1280 * 720;
@@ -100,9 +102,7 @@ export class RestorerPool implements FrameRestorer {
   private async start(pixels: number): Promise<OnnxRestorer[]> {
     const plan = planStreams({ ...this.options, cores: this.cores }, pixels);
     const { streams, threadsPerStream } = plan;
-    // Each stream sees every `streams`-th frame: scale its parser interval so the parser
-    // still runs about every `parserInterval` frames of the video.
-    const parserInterval = Math.max(1, Math.round(this.options.parserInterval / streams));
+    const parserInterval = streamInterval(this.options.parserInterval, streams);
     const started = await Promise.allSettled(
       Array.from({ length: streams }, (_, i) =>
         // Only the first stream reports load warnings: a provider fallback is the same for all.

@@ -8,7 +8,7 @@
  * declared above a threshold (scdet's default is 10). It is computed on a
  * fixed grid of samples of the luma, so it costs the same at any resolution.
  */
-import type { RgbFrame } from './types.js';
+import type { RgbFrame } from '../frame.js';
 
 /** Samples per side of the grid (GRID x GRID luma samples per frame). */
 const GRID = 32;

@@ -3,22 +3,18 @@
  *
  * `src/model/` implements {@link FrameRestorer}; everything else (the file
  * restore loop, the live server, tests) codes against these types only, so
- * onnxruntime-node stays inside `src/model/`.
+ * onnxruntime-node stays inside `src/model/worker/`. The picture itself,
+ * {@link RgbFrame}, is in `src/frame.ts`, below both sides.
  */
-
-/** One decoded picture: RGB24, rows packed (stride = width * 3), top row first. */
-export interface RgbFrame {
-  readonly width: number;
-  readonly height: number;
-  /** `width * height * 3` bytes, R,G,B order. */
-  readonly data: Uint8Array;
-}
+import type { EXECUTION_PROVIDERS } from '../config/schema.js';
+import type { RgbFrame } from '../frame.js';
 
 /** Per-call options for {@link FrameRestorer.restore}. */
 export interface RestoreOptions {
   /**
-   * Force the parser (degradation maps + weights) to run on this frame even if
-   * the restorer would otherwise reuse the previous frame's parser outputs.
+   * Whether the parser (degradation maps + weights) runs on this frame: `true` runs it,
+   * `false` reuses the last outputs (unless there are none for this frame size), absent
+   * leaves it to the restorer's own schedule (`src/model/parser-schedule.ts`).
    */
   readonly reparse?: boolean;
 }
@@ -81,8 +77,8 @@ export interface FrameRestorer {
   close(): Promise<void>;
 }
 
-/** Execution providers the config accepts. */
-export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
+/** Execution providers the config accepts (the list is `EXECUTION_PROVIDERS` in the config schema). */
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 /** How to build a {@link FrameRestorer} (a slice of the typed config). */
 export interface RestorerOptions {

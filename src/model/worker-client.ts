@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { F2dError, InvalidStateError } from '../errors.js';
 import { fromWireError, type Reply, type Request, type WireFrame, type WorkerInit } from './protocol.js';
-import type { RgbFrame } from './types.js';
+import type { RgbFrame } from '../frame.js';
 import { siblingModule, startWorker } from './worker-url.js';
 
 /** How long close() waits for the worker to release its sessions before terminating it. */
@@ -45,7 +45,7 @@ export class WorkerClient {
    * @throws {F2dError} the worker's load error, or ERR_MODEL_WORKER_EXIT.
    */
   static async start(init: WorkerInit, label: string): Promise<{ client: WorkerClient; ready: Ready }> {
-    const worker = startWorker(siblingModule(import.meta.url, 'restore-worker'), { workerData: init });
+    const worker = startWorker(siblingModule(import.meta.url, 'worker/model-worker'), { workerData: init });
     try {
       const ready = await new Promise<Ready>((resolve, reject) => {
         const cleanup = (): void => {

@@ -33,7 +33,7 @@ function tsxEsmApi(): string {
 }
 
 /**
- * Starts `entry` (a module URL next to the caller, e.g. `./restore-worker.js`
+ * Starts `entry` (a module URL next to the caller, e.g. `./worker/model-worker.js`
  * resolved against `import.meta.url`) as a worker thread.
  */
 export function startWorker(entry: URL, options: WorkerOptions): Worker {

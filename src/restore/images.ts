@@ -1,19 +1,26 @@
 /**
- * Restoring still images: one file, or every image in a directory into an
- * output directory with the same file names and formats (so a restored set
- * can be scored against its ground truth).
+ * Restoring one still image, and the pieces a directory run
+ * (`image-dir.ts`) shares: the per-image restore and the summary.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OutputError, F2dError } from '../errors.js';
-import { imageExtensions, imageFormatOf, readImage, writeImage } from '../media/index.js';
-import { checkOutputFile, checkWritableDir, commitOutput, discardOutput, temporaryName } from './output-target.js';
+import { F2dError } from '../errors.js';
+import { formatKeepsAlpha, imageFormatOf, readImageWithAlpha, writeImage } from '../media/index.js';
+import { commitOutput, discardOutput, temporaryName } from './publish-output.js';
 import { StageTimes } from './stage-times.js';
 import type { RestoreRunOptions, RunSummary } from './types.js';
 
-async function restoreOne(input: string, output: string, options: RestoreRunOptions, times: StageTimes): Promise<void> {
-  const image = await times.timeAsync('decode', () => readImage(input));
+/** What restoring one image found that the user should hear about. */
+export interface OneImageResult {
+  /** The input had transparency and the output format (jpeg) cannot hold it. */
+  readonly alphaDropped: boolean;
+}
+
+/**
+ * Restores `input` into `output` (format from its extension). The model restores the RGB;
+ * an alpha plane is carried around it unchanged and joined back for png and webp.
+ */
+export async function restoreOne(input: string, output: string, options: RestoreRunOptions, times: StageTimes): Promise<OneImageResult> {
+  const { rgb: image, alpha } = await times.timeAsync('decode', () => readImageWithAlpha(input));
   const { width, height } = image;
   const result = await times.timeAsync('wait', () => options.restorer.restore(image));
   times.addAll(result.timings, 'model.');
@@ -26,97 +33,52 @@ async function restoreOne(input: string, output: string, options: RestoreRunOpti
   }
   const tmp = temporaryName(output);
   try {
-    await times.timeAsync('encode', () => writeImage(tmp, result.frame, options.image));
-    await commitOutput(tmp, output);
+    await times.timeAsync('encode', () => writeImage(tmp, result.frame, options.image, alpha));
+    await commitOutput(tmp, output, { overwrite: options.overwrite });
   } catch (err) {
     await discardOutput(tmp);
     throw err;
   }
+  const format = imageFormatOf(output);
+  return { alphaDropped: alpha !== null && format !== undefined && !formatKeepsAlpha(format) };
 }
 
-function summary(kind: RunSummary['kind'], input: string, output: string, frames: number, total: number, t0: number, times: StageTimes, interrupted: boolean): RunSummary {
-  const seconds = (performance.now() - t0) / 1000;
+/** The summary of an image run; `warnings` and `files` as the caller found them. */
+export function imageSummary(
+  kind: RunSummary['kind'],
+  run: { readonly input: string; readonly output: string; readonly frames: number; readonly total: number; readonly t0: number; readonly times: StageTimes },
+  interrupted: boolean,
+  warnings: readonly string[],
+  files?: RunSummary['files'],
+): RunSummary {
+  const seconds = (performance.now() - run.t0) / 1000;
   return {
     kind,
-    input,
-    output,
-    frames,
-    expectedFrames: total,
+    input: run.input,
+    output: run.output,
+    frames: run.frames,
+    expectedFrames: run.total,
     seconds,
-    fps: seconds > 0 ? frames / seconds : 0,
-    stages: times.toJSON(),
+    fps: seconds > 0 ? run.frames / seconds : 0,
+    stages: run.times.toJSON(),
     interrupted,
     damage: null,
-    warnings: interrupted ? [`interrupted: ${frames} of ${total} images were restored`] : [],
+    warnings: interrupted ? [...warnings, `interrupted: ${run.frames} of ${run.total} images were restored`] : warnings,
+    ...(files === undefined ? {} : { files }),
   };
 }
 
-/**
- * Restores one image; the output's extension picks its format.
- *
- * @throws {OutputError} ERR_OUTPUT_FORMAT when the output name is not an image name
- */
+/** Restores one image, as planned by `planFile` (which checked the output's name and path). */
 export async function restoreImage(input: string, output: string, options: RestoreRunOptions): Promise<RunSummary> {
-  if (!imageFormatOf(output)) {
-    throw new OutputError('ERR_OUTPUT_FORMAT', `the input "${input}" is an image but the output "${output}" is not an image name`, {
-      hint: `name the output with one of ${imageExtensions().join(', ')}`,
-    });
-  }
-  await checkOutputFile(input, output, options.overwrite);
   const times = new StageTimes();
   const t0 = options.startedAt ?? performance.now();
-  await restoreOne(input, output, options, times);
+  const { alphaDropped } = await restoreOne(input, output, options, times);
   options.onProgress?.({ done: 1, total: 1, elapsedSec: (performance.now() - t0) / 1000 });
-  return summary('image', input, output, 1, 1, t0, times, false);
+  const warnings = alphaDropped ? [alphaDroppedWarning(input, output)] : [];
+  return imageSummary('image', { input, output, frames: 1, total: 1, t0, times }, false, warnings);
 }
 
-/**
- * Restores every png/jpg/webp directly inside `input` into `output` (created
- * if missing) under the same names. Existing files there need `overwrite`.
- *
- * @throws {F2dError} ERR_INPUT_NO_IMAGES, ERR_OUTPUT_EXISTS (listing the clashes), ERR_OUTPUT_IS_INPUT
- */
-export async function restoreImageDir(input: string, output: string, options: RestoreRunOptions): Promise<RunSummary> {
-  const { log } = options;
-  if (resolve(input) === resolve(output)) {
-    throw new OutputError('ERR_OUTPUT_IS_INPUT', `the output directory "${output}" is the input directory`, {
-      hint: 'choose another output directory with -o; the restored images keep their names',
-    });
-  }
-  const entries = (await readdir(input, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
-  const names = entries.filter((n) => imageFormatOf(n) !== undefined);
-  const skipped = entries.length - names.length;
-  if (skipped > 0) log.info(`skipping ${skipped} file(s) in "${input}" that are not ${imageExtensions().join('/')} images`);
-  if (names.length === 0) {
-    throw new F2dError('ERR_INPUT_NO_IMAGES', 'input', `the directory "${input}" holds no images`, {
-      hint: `put ${imageExtensions().join(', ')} files directly inside it (subdirectories are not searched)`,
-    });
-  }
-  const outInfo = await stat(output).catch(() => null);
-  if (outInfo && !outInfo.isDirectory()) {
-    throw new OutputError('ERR_OUTPUT_NOT_DIR', `the input is a directory but the output "${output}" is a file`, {
-      hint: 'give a directory for -o; it is created if missing',
-    });
-  }
-  await checkWritableDir(output, output);
-  if (!options.overwrite) {
-    const existing = new Set(await readdir(output));
-    const clashes = names.filter((n) => existing.has(n));
-    if (clashes.length > 0) {
-      const shown = clashes.slice(0, 5).join(', ') + (clashes.length > 5 ? `, … (${clashes.length} in all)` : '');
-      throw new OutputError('ERR_OUTPUT_EXISTS', `the output directory "${output}" already holds ${shown}`, {
-        hint: 'pass --overwrite to replace them, or choose another output directory',
-      });
-    }
-  }
-  const times = new StageTimes();
-  const t0 = options.startedAt ?? performance.now();
-  let done = 0;
-  for (const name of names) {
-    if (options.signal?.aborted) return summary('image-dir', input, output, done, names.length, t0, times, true);
-    await restoreOne(join(input, name), join(output, basename(name)), options, times);
-    done++;
-    options.onProgress?.({ done, total: names.length, elapsedSec: (performance.now() - t0) / 1000 });
-  }
-  return summary('image-dir', input, output, done, names.length, t0, times, false);
+/** The warning for a transparent input written to a format without transparency. */
+export function alphaDroppedWarning(input: string, output: string): string {
+  return `"${input}" has transparency, which "${output}" (JPEG) cannot hold: it was dropped; name the output .png or .webp to keep it`;
 }

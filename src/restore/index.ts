@@ -1,83 +1,43 @@
 /**
- * `f2d restore`: picks the video, image or image-directory path from the input.
+ * The file loop behind `f2d restore` and `f2d degrade`: a video, an image or a
+ * directory of images, each frame through a {@link FrameRestorer}, planned
+ * first ({@link planFile}) and then run ({@link restoreFile}).
  */
-import { stat } from 'node:fs/promises';
-import { F2dError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { VideoReader, imageExtensions, imageFormatOf, isVideoOutputName, videoOutputExtensions } from '../media/index.js';
-import { checkOutputFile } from './output-target.js';
-import { restoreImage, restoreImageDir } from './images.js';
-import type { InputKind, RestoreRunOptions, RunSummary } from './types.js';
+import type { FilePlan } from './preflight.js';
+import { planFile } from './preflight.js';
+import { restoreImageDir } from './image-dir.js';
+import { restoreImage } from './images.js';
+import type { RestoreRunOptions, RunSummary } from './types.js';
 import { restoreVideo } from './video.js';
 
-export type { InputKind, Progress, RestoreRunOptions, RunSummary } from './types.js';
-export { restoreImage, restoreImageDir } from './images.js';
-export { restoreVideo } from './video.js';
+export type { FileFailure, ImageDirFiles, InputKind, Progress, ProgressSink, RestoreRunOptions, RunSummary } from './types.js';
+export { defaultOutput, inputKind, planFile } from './preflight.js';
+export type { FilePlan, PlanOptions } from './preflight.js';
+export { removeTemporaryOutputs } from './publish-output.js';
 
 /**
- * What kind of input `path` is: a directory of images, an image (by extension), or a video.
+ * Runs a plan made by {@link planFile}: the output was checked there, so the
+ * loops only write it.
  *
- * @throws {F2dError} ERR_INPUT_NOT_FOUND
+ * @throws {F2dError} see `restoreVideo`, `restoreImage`, `restoreImageDir`
  */
-export async function inputKind(path: string): Promise<InputKind> {
-  const info = await stat(path).catch((cause: unknown) => {
-    throw new F2dError('ERR_INPUT_NOT_FOUND', 'input', `input "${path}" does not exist`, {
-      hint: 'check the path; relative paths start at the current directory',
-      cause,
-    });
-  });
-  if (info.isDirectory()) return 'image-dir';
-  return imageFormatOf(path) ? 'image' : 'video';
+export function restoreFile(plan: FilePlan, options: RestoreRunOptions): Promise<RunSummary> {
+  if (plan.kind === 'image-dir') return restoreImageDir(plan.input, plan.output, options);
+  if (plan.kind === 'image') return restoreImage(plan.input, plan.output, options);
+  return restoreVideo(plan.input, plan.output, options);
 }
 
 /**
- * Restores `input` (video, image, or directory of images) into `output`.
+ * Restores `input` (video, image, or directory of images) into `output`: plans
+ * (without the early decoder probe: the loop opens the input next) and runs.
  *
  * @example
  * ```ts
  * const summary = await restore('rainy.mp4', 'clear.mp4', { restorer, log, overwrite: false, encode, image });
  * console.log(summary.frames, summary.fps);
  * ```
- * @throws {F2dError} see {@link restoreVideo}, {@link restoreImage}, {@link restoreImageDir}
  */
-/**
- * Checks the input and output before the model is loaded (which takes seconds), so a
- * typo fails fast: the input exists and (for a video) opens with a decoder, the
- * output name suits the input and may be written.
- *
- * @returns the input kind
- */
-export async function preflight(input: string, output: string, overwrite: boolean, log: Logger): Promise<InputKind> {
-  const kind = await inputKind(input);
-  if (kind === 'video') {
-    checkVideoOutputName(input, output);
-    (await VideoReader.open(input, { log })).close();
-    await checkOutputFile(input, output, overwrite);
-  } else if (kind === 'image') {
-    if (!imageFormatOf(output)) throw imageOutputError(input, output);
-    await checkOutputFile(input, output, overwrite);
-  }
-  return kind;
-}
-
-function checkVideoOutputName(input: string, output: string): void {
-  if (!isVideoOutputName(output)) {
-    throw new F2dError('ERR_OUTPUT_FORMAT', 'output', `the input "${input}" is a video but "${output}" is not a video file name f2d can write`, {
-      hint: `end the output name with one of ${videoOutputExtensions().join(', ')} (H.264 video; .webm cannot hold H.264)`,
-    });
-  }
-}
-
-function imageOutputError(input: string, output: string): F2dError {
-  return new F2dError('ERR_OUTPUT_FORMAT', 'output', `the input "${input}" is an image but the output "${output}" is not an image name`, {
-    hint: `name the output with one of ${imageExtensions().join(', ')}`,
-  });
-}
-
 export async function restore(input: string, output: string, options: RestoreRunOptions): Promise<RunSummary> {
-  const kind = await inputKind(input);
-  if (kind === 'image-dir') return restoreImageDir(input, output, options);
-  if (kind === 'image') return restoreImage(input, output, options);
-  checkVideoOutputName(input, output);
-  return restoreVideo(input, output, options);
+  const plan = await planFile(input, output, { overwrite: options.overwrite, probe: false, log: options.log.child('media') });
+  return restoreFile(plan, options);
 }

@@ -1,18 +1,20 @@
 /**
- * Output paths: refuse to replace existing files without `--overwrite`, check
- * the directory is writable before any work, write to a temporary name in the
- * same directory and rename at the end, so a failed run never leaves a
- * half-written file under the requested name (and never destroys the old one).
+ * Output paths, checked before any work: refuse to replace existing files
+ * without `--overwrite`, refuse an output that is the input (through a
+ * symlink or a hard link too), and check the directory is writable. The
+ * writing itself (temporary name, publish at the end) is `publish-output.ts`.
  */
 import { constants } from 'node:fs';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { access, mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
+import { isSameLocation } from './real-path.js';
 
 /** Fails unless `output` may be written (see module doc). */
 export async function checkOutputFile(input: string, output: string, overwrite: boolean): Promise<void> {
-  if (resolve(input) === resolve(output)) {
-    throw new OutputError('ERR_OUTPUT_IS_INPUT', `the output "${output}" is the input file`, {
+  if (await isSameLocation(input, output)) {
+    const through = resolve(input) === resolve(output) ? '' : ` "${input}" (through a symbolic or hard link)`;
+    throw new OutputError('ERR_OUTPUT_IS_INPUT', `the output "${output}" is the input file${through}`, {
       hint: 'choose another output name with -o',
     });
   }
@@ -42,28 +44,4 @@ export async function checkWritableDir(dir: string, forOutput: string): Promise<
       cause,
     });
   }
-}
-
-/** A hidden temporary name next to `output`, keeping its extension (it picks the container). */
-export function temporaryName(output: string): string {
-  const ext = extname(output);
-  return join(dirname(output), `.${basename(output, ext)}.f2d-partial-${process.pid}${ext}`);
-}
-
-/** Moves the finished temporary file to its final name. */
-export async function commitOutput(tmp: string, output: string): Promise<void> {
-  try {
-    await rename(tmp, output);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new OutputError('ERR_OUTPUT_WRITE', `cannot move the finished output to "${output}"`, {
-      hint: 'check the directory is writable and the disk is not full',
-      cause,
-    });
-  }
-}
-
-/** Deletes a temporary output after a failure (best effort: the failure is what gets reported). */
-export async function discardOutput(tmp: string): Promise<void> {
-  await rm(tmp, { force: true });
 }

@@ -8,7 +8,8 @@ export interface RestoreRunOptions {
   readonly log: Logger;
   /** Replace existing outputs. */
   readonly overwrite: boolean;
-  readonly encode: { readonly crf: number; readonly preset: string };
+  /** H.264 settings for a video (`encode` in the config); `threads` 0 or absent = x264's choice. */
+  readonly encode: { readonly crf: number; readonly preset: string; readonly threads?: number };
   readonly image: { readonly jpegQuality: number; readonly webpQuality: number };
   /** Aborting it (Ctrl-C) stops after the frame in flight; the output keeps what was done. */
   readonly signal?: AbortSignal;
@@ -27,6 +28,12 @@ export interface Progress {
   /** `null` when the input does not say how many frames it has. */
   readonly total: number | null;
   readonly elapsedSec: number;
+}
+
+/** A progress display the caller may hand in (the CLI's bar or lines). */
+export interface ProgressSink {
+  update(progress: Progress): void;
+  done(): void;
 }
 
 export type InputKind = 'video' | 'image' | 'image-dir';
@@ -56,4 +63,23 @@ export interface RunSummary {
   /** Set when the input was damaged or truncated; the output holds every frame before it. */
   readonly damage: InputDamage | null;
   readonly warnings: readonly string[];
+  /** Image directories: what became of each image (`frames` counts those restored in this run). */
+  readonly files?: ImageDirFiles;
+}
+
+/** What a directory run did with its images. */
+export interface ImageDirFiles {
+  /** Restored in this run. */
+  readonly restored: number;
+  /** Their output existed (an earlier run's) and was kept; `--overwrite` restores them again. */
+  readonly kept: number;
+  /** Could not be restored and were skipped (the run exits 4 then). */
+  readonly failed: readonly FileFailure[];
+}
+
+/** An image a directory run skipped because it failed, with the error's code and message. */
+export interface FileFailure {
+  readonly file: string;
+  readonly code: string;
+  readonly message: string;
 }

@@ -6,9 +6,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
-import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage } from '../media/index.js';
+import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage, type SizeChange } from '../media/index.js';
 import type { RestoreResult } from '../model/types.js';
-import { checkOutputFile, commitOutput, discardOutput, temporaryName } from './output-target.js';
+import { commitOutput, discardOutput, temporaryName } from './publish-output.js';
 import { StageTimes } from './stage-times.js';
 import type { RestoreRunOptions, RunSummary } from './types.js';
 
@@ -18,7 +18,8 @@ interface InFlight {
 }
 
 /**
- * Restores a video file into `output` (H.264, container from its extension).
+ * Restores a video file into `output` (H.264, container from its extension), as
+ * planned by `planFile` (which checked the output).
  *
  * A damaged or truncated input, or an aborted `signal`, still yields a
  * complete, playable file of every frame restored up to that point; the
@@ -28,7 +29,6 @@ interface InFlight {
  */
 export async function restoreVideo(input: string, output: string, options: RestoreRunOptions): Promise<RunSummary> {
   const { log, restorer, signal } = options;
-  await checkOutputFile(input, output, options.overwrite);
   const reader = await VideoReader.open(input, { log: log.child('media') });
   const { info } = reader;
   log.debug(
@@ -47,7 +47,8 @@ export async function restoreVideo(input: string, output: string, options: Resto
   // Frames sent to the restorer and not yet encoded, oldest first.
   const inFlight: InFlight[] = [];
   try {
-    writer = await VideoWriter.create(tmp, reader, { ...options.encode, log: log.child('media') });
+    const { crf, preset, threads } = options.encode;
+    writer = await VideoWriter.create(tmp, reader, { crf, preset, ...(threads === undefined ? {} : { threads }), log: log.child('media') });
     const w = writer;
     const emit = async (job: InFlight): Promise<void> => {
       const result = await times.timeAsync('wait', () => job.result);
@@ -83,7 +84,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
     // Parts of `decode` and `encode`, reported apart so conversion cost shows.
     times.add('decode.toRgb', reader.convertMs);
     times.add('encode.fromRgb', w.convertMs);
-    await commitOutput(tmp, output);
+    await commitOutput(tmp, output, { overwrite: options.overwrite });
   } catch (err) {
     // Let restores still in flight settle so their rejections are not left unhandled.
     await Promise.all(inFlight.map((job) => job.result.catch(() => undefined)));
@@ -106,6 +107,8 @@ export async function restoreVideo(input: string, output: string, options: Resto
         `the output holds the ${frames} frames before it`,
     );
   }
+  const resized = sizeChangeWarning(input, reader.sizeChanges);
+  if (resized) warnings.push(resized);
   if (interrupted) warnings.push(`interrupted: the output holds the first ${frames} frames`);
   return {
     kind: 'video',
@@ -122,6 +125,20 @@ export async function restoreVideo(input: string, output: string, options: Resto
     damage,
     warnings,
   };
+}
+
+/**
+ * One warning for every change of picture size in the input (the reader fitted those frames
+ * to the first frame's size), naming the first change: frame number, both sizes.
+ */
+function sizeChangeWarning(input: string, changes: readonly SizeChange[]): string | null {
+  const [first] = changes;
+  if (!first) return null;
+  const more = changes.length > 1 ? ` (and ${changes.length - 1} more size change${changes.length > 2 ? 's' : ''})` : '';
+  return (
+    `input "${input}" changes picture size at frame ${first.frame} (${first.timeSec.toFixed(2)} s) from ${first.from} to ${first.to}${more}; ` +
+    `the output keeps ${first.from}: frames of another size were scaled to it (black bars where the shape differs)`
+  );
 }
 
 /** A file with no frame would not play: say why nothing was written instead. */

@@ -1,6 +1,11 @@
 /**
  * The HTTP + WebSocket server of `f2d serve`: the viewer page, `/ws`,
  * `/metrics` (Prometheus text) and `/healthz`.
+ *
+ * Guards, in order: the `Host` header must name this server (421 otherwise,
+ * see host-check.ts); a WebSocket's `Origin` must be this page's (403); a
+ * viewer without the right token is accepted only to be closed with 4401 and
+ * `token required` / `token rejected`, which the page can read and show.
  */
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -9,8 +14,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { F2dError } from '../errors.js';
-import { originAllowed, tokenAllows } from './auth.js';
-import type { MetricsRegistry } from './metrics.js';
+import type { MetricsRegistry } from '../prometheus.js';
+import { CLOSE_UNAUTHORIZED, TOKEN_CLOSE_REASONS, checkToken, originAllowed, tokenAllows } from './auth.js';
+import { hostAllowed, hostNameOf, type HostPolicy } from './host-check.js';
 import { MAX_CLIENT_MESSAGE_BYTES } from './protocol.js';
 import { resolveStatic } from './static-files.js';
 import type { StreamHub } from './stream-hub.js';
@@ -29,6 +35,8 @@ export interface LiveServerOptions {
   readonly port: number;
   /** Viewers must present it (`?token=`); `null` for none. */
   readonly token: string | null;
+  /** Host names answered besides IP addresses, localhost and `host` (see `host-check.ts`); none by default. */
+  readonly allowedHosts?: readonly string[];
   /** Folder of the viewer's static files. */
   readonly viewerDir: string;
   readonly hub: StreamHub;
@@ -91,7 +99,13 @@ export class LiveServer {
    */
   static async listen(options: LiveServerOptions): Promise<LiveServer> {
     const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
+    const hosts: HostPolicy = { bindHost: options.host, allowedHosts: options.allowedHosts ?? [], tokenSet: options.token !== null };
     const http = createServer((req, res) => {
+      if (!hostAllowed(req.headers.host, hosts)) {
+        res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
+        res.end(misdirected(req.headers.host ?? ''));
+        return;
+      }
       handleRequest(options, req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`internal error: ${(err as Error).message}\n`);
@@ -103,9 +117,15 @@ export class LiveServer {
         socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       };
       if (url.pathname !== '/ws') return refuse(404, 'Not Found');
+      if (!hostAllowed(req.headers.host, hosts)) return refuse(421, 'Misdirected Request');
       if (!originAllowed(req)) return refuse(403, 'Forbidden');
-      if (!tokenAllows(options.token, req)) return refuse(401, 'Unauthorized');
-      wss.handleUpgrade(req, socket, head, (ws) => options.hub.attach(ws));
+      const token = checkToken(options.token, req);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (token === 'ok') return options.hub.attach(ws);
+        // Accepted only to say why: a browser page cannot read a refused handshake's status.
+        ws.on('error', () => undefined);
+        ws.close(CLOSE_UNAUTHORIZED, TOKEN_CLOSE_REASONS[token]);
+      });
     });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
@@ -145,6 +165,13 @@ export class LiveServer {
   }
 }
 
+/** The 421 body: says which name was refused and how to allow it. */
+function misdirected(host: string): string {
+  // Echoed as plain text, and only in characters a host name can have.
+  const name = hostNameOf(host).slice(0, 100).replace(/[^a-z0-9.:_-]/g, '?');
+  return `host "${name}" is not served here: this server answers its IP addresses, localhost and its --host name (a guard against DNS rebinding). If you reach it by this name, add it to serve.allowedHosts (--set serve.allowedHosts=${name}).\n`;
+}
+
 async function handleRequest(options: LiveServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -158,12 +185,14 @@ async function handleRequest(options: LiveServerOptions, req: IncomingMessage, r
   };
   if (url.pathname === '/healthz') {
     const health = options.health();
-    send(health.ok ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(health)}\n`);
+    // Probes need no token; the details (source, errors, counts) are for those who have it.
+    const body = tokenAllows(options.token, req) ? health : { ok: health.ok, state: health['state'] };
+    send(health.ok ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(body)}\n`);
     return;
   }
   if (url.pathname === '/metrics') {
     if (!tokenAllows(options.token, req)) return send(401, 'text/plain; charset=utf-8', 'token required\n');
-    send(200, 'text/plain; version=0.0.4; charset=utf-8', options.metrics.render());
+    send(200, options.metrics.contentType, await options.metrics.render());
     return;
   }
   const rel = url.pathname === '/' ? '/index.html' : url.pathname.startsWith('/viewer/') ? url.pathname.slice('/viewer'.length) : null;

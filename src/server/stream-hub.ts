@@ -6,12 +6,16 @@
  * key frame so it need not wait a whole key-frame interval. A viewer whose
  * socket backs up (`bufferedAmount` above the limit) is put back to
  * `waiting`: it skips frames until the next key frame finds its buffer
- * drained, and the others never wait for it. Messages from viewers are size-
- * limited (ws `maxPayload`) and validated; repeated bad messages close the
- * connection with 1008.
+ * drained, and the others never wait for it. Text replies (pong, stats,
+ * errors) are bounded the same way: a viewer whose queue is full gets none,
+ * so a client that sends but never reads cannot make the server queue without
+ * bound. Messages from viewers are size-limited (ws `maxPayload`), rate-limited
+ * (a token bucket: {@link DEFAULT_MESSAGE_RATE}) and validated; a viewer that
+ * sends too fast, or keeps sending invalid messages, is closed with 1008 and a
+ * reason saying which.
  */
 import type { WebSocket } from 'ws';
-import { nowMs } from '../live/clock.js';
+import { nowMs } from '../clock.js';
 import {
   FLAG_KEY,
   FLAG_PASS_THROUGH,
@@ -55,6 +59,22 @@ export interface MapsMessage {
   readonly planes: readonly Uint8Array[];
 }
 
+/** A viewer may send `burst` messages at once, then `perSecond` on average. */
+export interface MessageRate {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/**
+ * The viewer page sends about 5 messages a second at most (a burst of pings
+ * for clock sync after connecting, then one ping every 2 s and one report a
+ * second), so 20/s with a burst of 40 never touches a real viewer.
+ */
+export const DEFAULT_MESSAGE_RATE: MessageRate = { perSecond: 20, burst: 40 };
+
+/** Why the hub closed a viewer (1008). */
+export type PolicyCloseReason = 'rate-limit' | 'invalid-messages';
+
 /** Hooks the hub calls; all optional. */
 export interface StreamHubEvents {
   /** A viewer needs a key frame on `track` (rate-limited by `keyRequestIntervalMs`). */
@@ -62,8 +82,14 @@ export interface StreamHubEvents {
   /** A video message was not sent to a viewer (waiting for a key frame or backed up). */
   readonly onSkip?: (reason: 'waiting-key' | 'backpressure') => void;
   readonly onBadMessage?: () => void;
-  /** A viewer's latency report (ms from capture to display, one per drawn frame). */
-  readonly onReport?: (report: Extract<ClientMessage, { type: 'report' }>) => void;
+  /** A text message (pong, stats, error) was not sent because the viewer's queue was full. */
+  readonly onReplyDropped?: () => void;
+  /** A viewer was disconnected for sending too fast or too many invalid messages. */
+  readonly onPolicyClose?: (reason: PolicyCloseReason) => void;
+  /** A viewer's report (its fps, and ms from capture to display per drawn frame); `viewer` is its id. */
+  readonly onReport?: (report: Extract<ClientMessage, { type: 'report' }>, viewer: string) => void;
+  /** A viewer left (its id, as given to `onReport`). */
+  readonly onViewerLeft?: (viewer: string) => void;
   readonly onViewers?: (count: number) => void;
 }
 
@@ -77,10 +103,17 @@ export interface StreamHubOptions {
   readonly maxBadMessages: number;
   /** Sent in `hello`: what the viewer will receive. */
   readonly hello: Readonly<Record<string, unknown>>;
+  /** How fast a viewer may send; {@link DEFAULT_MESSAGE_RATE} when absent. */
+  readonly messageRate?: MessageRate;
 }
 
 interface Viewer {
+  /** A number in order of arrival, as a string (a metric label); never the address. */
+  readonly id: string;
   readonly ws: WebSocket;
+  /** Messages the viewer may still send now (token bucket), and when it was last refilled. */
+  tokens: number;
+  refilledMs: number;
   readonly tracks: Set<TrackName>;
   maps: boolean;
   readonly live: Set<TrackName>;
@@ -99,16 +132,24 @@ export class StreamHub {
   readonly #deferredKey = new Map<TrackName, NodeJS.Timeout>();
   readonly #options: StreamHubOptions;
   readonly #events: StreamHubEvents;
+  readonly #rate: MessageRate;
+  #nextId = 1;
   #closed = false;
 
   constructor(options: StreamHubOptions, events: StreamHubEvents = {}) {
     this.#options = options;
     this.#events = events;
+    this.#rate = options.messageRate ?? DEFAULT_MESSAGE_RATE;
   }
 
   /** Number of connected viewers. */
   get viewerCount(): number {
     return this.#viewers.size;
+  }
+
+  /** Bytes queued for each viewer (id → its WebSocket `bufferedAmount`). */
+  queuedBytes(): Map<string, number> {
+    return new Map([...this.#viewers].map((v) => [v.id, v.ws.bufferedAmount]));
   }
 
   /** Takes over an accepted socket: sends `hello` and starts it at the next key frame. */
@@ -117,12 +158,23 @@ export class StreamHub {
       ws.close(1001, 'server closing');
       return;
     }
-    const viewer: Viewer = { ws, tracks: new Set(['restored', 'original']), maps: true, live: new Set(), sentConfig: new Map(), bad: 0 };
+    const viewer: Viewer = {
+      id: String(this.#nextId++),
+      ws,
+      tokens: this.#rate.burst,
+      refilledMs: nowMs(),
+      tracks: new Set(['restored', 'original']),
+      maps: true,
+      live: new Set(),
+      sentConfig: new Map(),
+      bad: 0,
+    };
     this.#viewers.add(viewer);
     this.#events.onViewers?.(this.#viewers.size);
     ws.on('message', (data, isBinary) => this.#onMessage(viewer, data, isBinary));
     ws.on('close', () => {
       this.#viewers.delete(viewer);
+      this.#events.onViewerLeft?.(viewer.id);
       this.#events.onViewers?.(this.#viewers.size);
     });
     // A socket error is followed by 'close'; nothing else to do, but an unhandled 'error' would crash.
@@ -198,11 +250,17 @@ export class StreamHub {
   }
 
   #onMessage(viewer: Viewer, data: unknown, isBinary: boolean): void {
+    // Messages still arriving after the server closed the viewer get no answer.
+    if (viewer.ws.readyState !== viewer.ws.OPEN) return;
+    if (!this.#takeToken(viewer)) {
+      this.#policyClose(viewer, 'rate-limit', `too many messages: at most ${this.#rate.perSecond} a second`);
+      return;
+    }
     const reject = (error: string): void => {
       viewer.bad += 1;
       this.#events.onBadMessage?.();
       this.#sendJson(viewer, { type: 'error', code: 'ERR_WS_BAD_MESSAGE', message: error });
-      if (viewer.bad >= this.#options.maxBadMessages) viewer.ws.close(1008, 'too many invalid messages');
+      if (viewer.bad >= this.#options.maxBadMessages) this.#policyClose(viewer, 'invalid-messages', 'too many invalid messages');
     };
     if (isBinary) {
       reject('binary messages are not accepted; send JSON text');
@@ -233,7 +291,7 @@ export class StreamHub {
         break;
       }
       case 'report':
-        this.#events.onReport?.(message);
+        this.#events.onReport?.(message, viewer.id);
         break;
     }
   }
@@ -261,7 +319,28 @@ export class StreamHub {
     this.#events.onKeyFrameNeeded?.(track);
   }
 
+  /** Refills the viewer's bucket for the time passed and takes one token; `false` when it is empty. */
+  #takeToken(viewer: Viewer): boolean {
+    const now = nowMs();
+    viewer.tokens = Math.min(this.#rate.burst, viewer.tokens + ((now - viewer.refilledMs) / 1000) * this.#rate.perSecond);
+    viewer.refilledMs = now;
+    if (viewer.tokens < 1) return false;
+    viewer.tokens -= 1;
+    return true;
+  }
+
+  #policyClose(viewer: Viewer, reason: PolicyCloseReason, text: string): void {
+    this.#events.onPolicyClose?.(reason);
+    viewer.ws.close(1008, text);
+  }
+
+  /** Sends a text message unless the viewer's queue is over the limit (then it is dropped and counted). */
   #sendJson(viewer: Viewer, message: Readonly<Record<string, unknown>>): void {
-    if (viewer.ws.readyState === viewer.ws.OPEN) viewer.ws.send(JSON.stringify(message));
+    if (viewer.ws.readyState !== viewer.ws.OPEN) return;
+    if (viewer.ws.bufferedAmount > this.#options.maxBufferedBytes) {
+      this.#events.onReplyDropped?.();
+      return;
+    }
+    viewer.ws.send(JSON.stringify(message));
   }
 }

@@ -2,16 +2,22 @@
 /**
  * The WebSocket to the server: connects (with the page's token), reconnects
  * with back-off when the connection drops, pings for clock sync, and hands
- * decoded messages to the page.
+ * decoded messages to the page. A refused token stops the retries: retrying
+ * cannot fix it (see close-reasons.js).
  */
 import { localNow } from './clock.js';
+import { explainClose } from './close-reasons.js';
 import { decodeBinary } from './protocol.js';
+
+/** @typedef {import('./protocol.js').ServerJson} ServerJson */
+/** @typedef {Exclude<ServerJson, import('./protocol.js').PongMessage> | (import('./protocol.js').PongMessage & { sentLocal: number })} ConnectionJson a pong comes with the local time its ping was sent */
+/** @typedef {'connecting' | 'open' | 'closed' | 'unauthorized'} ConnectionState */
 
 /**
  * @typedef {object} ConnectionHandlers
- * @property {(message: any) => void} onJson
+ * @property {(message: ConnectionJson) => void} onJson
  * @property {(message: NonNullable<ReturnType<typeof decodeBinary>>) => void} onBinary
- * @property {(state: 'connecting' | 'open' | 'closed', detail: string) => void} onState
+ * @property {(state: ConnectionState, detail: string) => void} onState
  */
 
 export class Connection {
@@ -54,7 +60,7 @@ export class Connection {
     };
     ws.onmessage = (event) => {
       if (typeof event.data === 'string') {
-        const message = JSON.parse(event.data);
+        const message = /** @type {ServerJson} */ (JSON.parse(event.data));
         if (message.type === 'pong') {
           const sent = this.pings.get(message.id);
           this.pings.delete(message.id);
@@ -71,7 +77,13 @@ export class Connection {
       if (this.pingTimer !== null) clearInterval(this.pingTimer);
       this.pingTimer = null;
       this.ws = null;
-      this.handlers.onState('closed', `closed (${event.code}${event.reason ? ` ${event.reason}` : ''}); retrying in ${this.retryMs} ms`);
+      const why = explainClose(event.code, event.reason);
+      if (!why.retry) {
+        this.stopped = true;
+        this.handlers.onState(why.state, why.text);
+        return;
+      }
+      this.handlers.onState(why.state, this.stopped ? why.text : `${why.text} Retrying in ${(this.retryMs / 1000).toFixed(1)} s…`);
       if (this.stopped) return;
       setTimeout(() => {
         this.reconnects += 1;

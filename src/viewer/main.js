@@ -9,8 +9,11 @@ import { Connection } from './connection.js';
 import { TrackDecoder } from './decoder.js';
 import { Renderer } from './renderer.js';
 import { ViewerStats, quantile } from './stats.js';
+import { viewLabels } from './view-labels.js';
 
 const FACTORS = ['low', 'haze', 'rain', 'snow'];
+/** Names of the overlay choices (the `#overlay` values 0..3). */
+const MAP_NAMES = ['low light map', 'haze map', 'rain map', 'snow map'];
 
 /** @param {string} id */
 function $(id) {
@@ -38,7 +41,8 @@ function start() {
   const stats = new ViewerStats();
   /** @type {Map<number, number>} seq → capture time, for frames in the restored decoder */
   const captures = new Map();
-  let serverStats = /** @type {any} */ (null);
+  /** @type {import('./protocol.js').StatsMessage | null} */
+  let serverStats = null;
 
   /** @param {'restored' | 'original'} track */
   const makeDecoder = (track) =>
@@ -65,8 +69,8 @@ function start() {
   const connection = new Connection(wsUrl, {
     onState: (state, detail) => {
       $('status').dataset.state = state;
-      setText('status', state === 'open' ? 'live' : `${state} ${detail}`);
-      if (state === 'closed') {
+      setText('status', state === 'open' ? 'live' : state === 'connecting' ? 'connecting…' : detail);
+      if (state === 'closed' || state === 'unauthorized') {
         decoders.restored.close();
         decoders.original.close();
       }
@@ -74,10 +78,10 @@ function start() {
     onJson: (message) => {
       switch (message.type) {
         case 'hello':
-          setText('source', `${message.source} · ${message.pipeline}`);
+          setText('source', `${message.sourceLabel ?? message.source} · ${message.pipeline}`);
           break;
         case 'config':
-          decoders[/** @type {'restored' | 'original'} */ (message.track)].configure(message);
+          decoders[message.track].configure(message);
           break;
         case 'pong':
           clock.addSample(message.sentLocal, message.serverMs);
@@ -86,7 +90,10 @@ function start() {
           serverStats = message;
           break;
         case 'source':
-          setText('status', `source ${message.state} (attempt ${message.attempt})`);
+          setText(
+            'status',
+            `source ${message.state} (attempt ${message.attempt}${message.reason ? `: ${message.reason}` : ''}); next try in ${(message.delayMs / 1000).toFixed(1)} s`,
+          );
           break;
         case 'error':
           setText('status', `server: ${message.message}`);
@@ -99,9 +106,9 @@ function start() {
       if (message.kind === 'maps') {
         renderer.setMaps(message);
         message.weights.forEach((w, i) => {
-          const bar = $(`weight-${FACTORS[i]}`);
-          bar.style.width = `${Math.round(Math.max(0, Math.min(1, w)) * 100)}%`;
-          bar.title = `${FACTORS[i]} ${w.toFixed(2)}`;
+          const meter = /** @type {HTMLMeterElement} */ ($(`weight-${FACTORS[i]}`));
+          meter.value = Math.max(0, Math.min(1, w));
+          meter.title = `${FACTORS[i]} ${w.toFixed(2)}`;
           setText(`weight-${FACTORS[i]}-value`, w.toFixed(2));
         });
         return;
@@ -128,12 +135,23 @@ function start() {
     slider.value = String(Math.round(renderer.split * 100));
   });
   const mode = /** @type {HTMLSelectElement} */ ($('mode'));
+  const overlay = /** @type {HTMLSelectElement} */ ($('overlay'));
+  // Captions and the canvas description follow what is drawn.
+  const describeView = () => {
+    const labels = viewLabels(renderer.mode, MAP_NAMES[renderer.overlay] ?? null);
+    canvas.setAttribute('aria-label', labels.description);
+    $('view-captions').replaceChildren(...labels.captions.map((text) => Object.assign(document.createElement('span'), { textContent: text })));
+  };
   mode.addEventListener('change', () => {
     renderer.setMode(/** @type {import('./renderer.js').ViewMode} */ (mode.value));
     $('split-control').hidden = mode.value !== 'split';
+    describeView();
   });
-  const overlay = /** @type {HTMLSelectElement} */ ($('overlay'));
-  overlay.addEventListener('change', () => renderer.setOverlay(Number(overlay.value)));
+  overlay.addEventListener('change', () => {
+    renderer.setOverlay(Number(overlay.value));
+    describeView();
+  });
+  describeView();
   const opacity = /** @type {HTMLInputElement} */ ($('opacity'));
   opacity.addEventListener('input', () => {
     renderer.overlayOpacity = Number(opacity.value) / 100;

@@ -38,6 +38,23 @@ export const TRACK_NAMES = /** @type {const} */ (['restored', 'original']);
  */
 
 /**
+ * Close code of a connection refused for its token (the server's
+ * `CLOSE_UNAUTHORIZED` in src/server/auth.ts): reason `token required` or `token rejected`.
+ */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+/**
+ * Text (JSON) messages from the server.
+ * @typedef {{ type: 'hello', version: number, serverMs: number, factors: string[], source: string, sourceLabel?: string, pipeline: string }} HelloMessage
+ * @typedef {{ type: 'config', track: 'restored' | 'original', codec: string, width: number, height: number }} ConfigMessage
+ * @typedef {{ type: 'stats', state: string, fpsIn: number, fpsOut: number, framesIn: number, dropped: number, serverLatencyMs: number | null, viewers: number }} StatsMessage
+ * @typedef {{ type: 'pong', id: number, t: number, serverMs: number }} PongMessage
+ * @typedef {{ type: 'source', state: string, attempt: number, delayMs: number, reason?: string }} SourceMessage
+ * @typedef {{ type: 'error', code: string, message: string }} ErrorMessage
+ * @typedef {HelloMessage | ConfigMessage | StatsMessage | PongMessage | SourceMessage | ErrorMessage} ServerJson
+ */
+
+/**
  * Decodes a binary message from the server.
  * @param {ArrayBuffer} buffer
  * @returns {VideoMessage | MapsMessage | null} null for a message this viewer does not understand

@@ -4,7 +4,7 @@
  * its worker, both H.264 encoders and the viewers' hub (no viewer attached,
  * so no socket cost). Latency is capture → published, per frame.
  */
-import { nowMs } from '../../src/live/clock.js';
+import { nowMs } from '../../src/clock.js';
 import { LiveMetrics } from '../../src/live/live-metrics.js';
 import { runLive } from '../../src/live/run-live.js';
 import { sourceFrames$ } from '../../src/live/sources/source-frames.js';

@@ -1,12 +1,12 @@
 /**
  * Ceiling 2: the model alone. Both sessions opened with the product's
- * session options (src/model/session.ts), run on pre-made tensors (a real
+ * session options (src/model/worker/session.ts), run on pre-made tensors (a real
  * frame of the clip, padded to the model's size multiple), no worker, no
  * copies: what onnxruntime itself costs.
  */
 import { performance } from 'node:perf_hooks';
 import { loadManifest } from '../../src/model/manifest.js';
-import { openSession, ort, sessionOptions, type SessionSettings } from '../../src/model/session.js';
+import { openSession, ort, sessionOptions, type SessionSettings } from '../../src/model/worker/session.js';
 import { RestorerPool } from '../../src/model/restorer-pool.js';
 import { padRgb, paddedSize } from '../../src/model/tensor.js';
 import type { ExecutionProvider } from '../../src/model/types.js';

@@ -1,6 +1,6 @@
 /**
  * Measures the live path end to end on this machine: a real-time 640x360
- * 25 fps RTSP feed (the test RTSP server, fed by the ffmpeg CLI) → f2d serve
+ * 25 fps RTSP feed (the test RTSP server, its clip encoded with node-av) → f2d serve
  * (restoring every frame it can, no pass-through) → Chromium's viewer.
  * Prints fps in/out, the drop rate and glass-to-glass latency (p50/p95, from
  * the viewer's own reports) as JSON.
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { startServe } from '../../src/cli/commands/serve.js';
+import { startServe } from '../../src/jobs/serve-live.js';
 import { silentLogger } from '../../src/log.js';
 import { TestRtspServer } from '../helpers/rtsp-server.js';
 import { TINY_MODEL, liveTestConfig, setFfmpegLogLevel } from '../helpers/live.js';
@@ -47,7 +47,7 @@ try {
   const end = serve.run.status();
   const elapsed = (performance.now() - t0) / 1000;
   const shown = (await page.evaluate(`(() => ({ drawn: Number(document.getElementById('frames-drawn').dataset.value), p50: Number(document.getElementById('latency-p50').dataset.value), p95: Number(document.getElementById('latency-p95').dataset.value) }))()`)) as { drawn: number; p50: number; p95: number };
-  const q = (name: 'wait' | 'restore' | 'encode' | 'pipeline', p: number): number => Math.round(serve.metrics.stageLatency.quantile(p, { stage: name }) * 1000);
+  const q = (name: 'wait' | 'restore' | 'encode' | 'pipeline', p: number): number => Math.round(serve.metrics.recentQuantile(name, p) * 1000);
   const framesIn = end.framesIn - start.framesIn;
   const framesOut = end.framesOut - start.framesOut;
   const dropped = end.dropped - start.dropped;
@@ -60,7 +60,7 @@ try {
         fpsIn: Number((framesIn / elapsed).toFixed(1)),
         fpsOut: Number((framesOut / elapsed).toFixed(1)),
         dropRate: Number((dropped / Math.max(1, framesIn)).toFixed(3)),
-        glassToGlassMs: { p50: Math.round(serve.metrics.glassToGlass.quantile(0.5) * 1000), p95: Math.round(serve.metrics.glassToGlass.quantile(0.95) * 1000), viewerLast300: { p50: Math.round(shown.p50), p95: Math.round(shown.p95) } },
+        glassToGlassMs: { p50: Math.round(serve.metrics.recentQuantile('glassToGlass', 0.5) * 1000), p95: Math.round(serve.metrics.recentQuantile('glassToGlass', 0.95) * 1000), viewerLast300: { p50: Math.round(shown.p50), p95: Math.round(shown.p95) } },
         serverStageMs: { wait: [q('wait', 0.5), q('wait', 0.95)], restore: [q('restore', 0.5), q('restore', 0.95)], encode: [q('encode', 0.5), q('encode', 0.95)], pipeline: [q('pipeline', 0.5), q('pipeline', 0.95)] },
         rtspAccessUnitsSent: rtsp.sent,
       },

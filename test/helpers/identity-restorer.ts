@@ -3,7 +3,8 @@
  * media path without a model. It follows the contract: one call at a time,
  * idempotent close(), restore() after close() rejects.
  */
-import type { FrameRestorer, RestoreResult, RgbFrame } from '../../src/model/types.js';
+import type { FrameRestorer, RestoreResult } from '../../src/model/types.js';
+import type { RgbFrame } from '../../src/frame.js';
 
 export class IdentityRestorer implements FrameRestorer {
   calls = 0;

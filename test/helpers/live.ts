@@ -32,6 +32,8 @@ export type Received = { kind: 'json'; value: Record<string, unknown> } | { kind
 
 /** A real ws client that records everything it receives. */
 export class TestViewer {
+  /** Viewers not closed yet, for {@link TestViewer.dropAll}. */
+  static readonly #open = new Set<TestViewer>();
   readonly received: Received[] = [];
   closeCode: number | null = null;
   private constructor(readonly ws: WebSocket) {
@@ -41,14 +43,32 @@ export class TestViewer {
     });
     ws.on('close', (code) => {
       this.closeCode = code;
+      TestViewer.#open.delete(this);
     });
   }
 
   static async connect(url: string, options: { headers?: Record<string, string> } = {}): Promise<TestViewer> {
     const ws = new WebSocket(url, options);
     const viewer = new TestViewer(ws);
-    await once(ws, 'open');
+    TestViewer.#open.add(viewer);
+    try {
+      await once(ws, 'open');
+    } catch (err) {
+      ws.terminate();
+      TestViewer.#open.delete(viewer);
+      throw err;
+    }
     return viewer;
+  }
+
+  /**
+   * Drops every viewer still open, without a closing handshake (a paused one would
+   * never answer it). For `afterEach`: a test that fails half-way leaves no socket
+   * keeping mocha alive.
+   */
+  static dropAll(): void {
+    for (const viewer of TestViewer.#open) viewer.ws.terminate();
+    TestViewer.#open.clear();
   }
 
   json(type: string): Array<Record<string, unknown>> {
@@ -73,6 +93,22 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 15
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * `promise`, or a rejection naming `what` after `timeoutMs`: a test awaiting it
+ * always reaches its finally (and its cleanup), even when what it waits for never comes.
+ */
+export async function within<T>(what: string, promise: Promise<T>, timeoutMs = 15000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

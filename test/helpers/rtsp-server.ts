@@ -1,17 +1,87 @@
 /**
  * A small but real RTSP 1.0 server for tests: it serves one H.264 stream over
  * TCP-interleaved RTP (RFC 2326 §10.12, RFC 6184 single-NAL and FU-A
- * packetisation) to any number of clients, on an ephemeral port. The video is
- * produced live by the ffmpeg CLI from a clip (`-re`, looped), so clients see
- * a real-time feed. Stopping and restarting it on the same port is how tests
- * make a camera die and come back.
+ * packetisation) to any number of clients, on an ephemeral port. The clip is
+ * encoded once with node-av (x264, no B-frames, SPS/PPS at every key frame, a
+ * key frame each second) and its access units are sent looped at the frame
+ * rate, so clients see a real-time feed. Stopping and restarting it on the same
+ * port is how tests make a camera die and come back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
+import { AV_OPT_SEARCH_CHILDREN, Decoder, Demuxer, Encoder, FF_ENCODER_LIBX264, type Packet } from 'node-av';
+import { quietly } from './ffmpeg-log.js';
 
 const AUD = 9;
-const IDR = 5;
 const MAX_RTP_PAYLOAD = 1400;
+
+/** One encoded picture: Annex-B NAL units with start codes. */
+interface AccessUnit {
+  readonly data: Buffer;
+  readonly key: boolean;
+}
+
+/** Encoded clips by `clip@fps`: a server that comes back on the same port does not encode again. */
+const encoded = new Map<string, readonly AccessUnit[]>();
+
+/** The clip's video as a live camera would send it: x264 zero-latency, a key frame every `fps` frames. */
+function encodeClip(clip: string, fps: number): readonly AccessUnit[] {
+  const key = `${clip}@${fps}`;
+  const cached = encoded.get(key);
+  if (cached) return cached;
+  const units: AccessUnit[] = [];
+  const demuxer = Demuxer.openSync(clip);
+  const video = demuxer.video();
+  if (!video) {
+    demuxer.closeSync();
+    throw new Error(`${clip} has no video stream`);
+  }
+  const decoder = Decoder.createSync(video);
+  // Codec options go through setOption: Encoder.create's `options` bag crashes node-av 6.1.1 at exit.
+  const encoder = Encoder.createSync(FF_ENCODER_LIBX264, {
+    decoder,
+    configure: (ctx) => {
+      ctx.gopSize = fps;
+      ctx.maxBFrames = 0;
+      for (const [name, value] of [['preset', 'ultrafast'], ['tune', 'zerolatency'], ['x264-params', 'repeat-headers=1']]) {
+        ctx.setOption(name as string, value as string, undefined as never, AV_OPT_SEARCH_CHILDREN);
+      }
+    },
+  });
+  const keep = (packets: Packet[]): void => {
+    for (const p of packets) {
+      if (p.data) units.push({ data: Buffer.from(p.data), key: p.isKeyframe });
+      p.free();
+    }
+  };
+  try {
+    const feed = (packet: Packet | null): void => {
+      for (const frame of decoder.decodeAllSync(packet)) {
+        try {
+          keep(encoder.encodeAllSync(frame));
+        } finally {
+          frame.free();
+        }
+      }
+    };
+    for (const packet of demuxer.packetsSync(video.index)) {
+      if (packet === null) break;
+      try {
+        feed(packet);
+      } finally {
+        packet.free();
+      }
+    }
+    feed(null);
+    keep(encoder.encodeAllSync(null));
+  } finally {
+    encoder.close();
+    decoder.close();
+    demuxer.closeSync();
+  }
+  if (units.length === 0 || !units[0]?.key) throw new Error(`${clip}: the encoded clip does not start with a key frame`);
+  encoded.set(key, units);
+  return units;
+}
 
 interface Session {
   readonly socket: Socket;
@@ -45,8 +115,7 @@ export class TestRtspServer {
   readonly #server: Server;
   readonly #sessions = new Set<Session>();
   readonly #sockets = new Set<Socket>();
-  #ffmpeg: ChildProcess | null = null;
-  #pending = Buffer.alloc(0);
+  #timer: NodeJS.Timeout | null = null;
   #frame = 0;
   readonly port: number;
   /** Access units sent to at least one client. */
@@ -72,45 +141,32 @@ export class TestRtspServer {
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     const rtsp = new TestRtspServer(server, address.port);
     server.on('connection', (socket) => rtsp.#accept(socket));
-    rtsp.#startEncoder(clip, fps);
+    try {
+      rtsp.#play(quietly(() => encodeClip(clip, fps)), fps);
+    } catch (err) {
+      await rtsp.stop();
+      throw err;
+    }
     return rtsp;
   }
 
-  #startEncoder(clip: string, fps: number): void {
-    const args = ['-v', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-an', '-vf', `fps=${fps}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-bf', '0', '-g', String(fps), '-x264-params', 'aud=1:repeat-headers=1', '-f', 'h264', '-'];
-    const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.#ffmpeg = ffmpeg;
-    ffmpeg.stdout?.on('data', (chunk: Buffer) => this.#onVideo(chunk));
+  /** Sends one access unit per frame period, looping; due times are kept from the start, so delays do not add up. */
+  #play(units: readonly AccessUnit[], fps: number): void {
+    const periodMs = 1000 / fps;
+    const started = performance.now();
+    const tick = (): void => {
+      const unit = units[this.#frame % units.length];
+      if (unit) this.#sendAccessUnit(unit, Math.round((this.#frame * 90000) / fps) >>> 0);
+      this.#frame += 1;
+      this.#timer = setTimeout(tick, Math.max(0, started + this.#frame * periodMs - performance.now()));
+    };
+    this.#timer = setTimeout(tick, 0);
   }
 
-  /** Cuts the byte stream at access unit delimiters and sends each complete access unit. */
-  #onVideo(chunk: Buffer): void {
-    this.#pending = Buffer.concat([this.#pending, chunk]);
-    for (;;) {
-      const first = this.#findAud(0);
-      if (first < 0) return;
-      const next = this.#findAud(first + 4);
-      if (next < 0) {
-        if (first > 0) this.#pending = this.#pending.subarray(first);
-        return;
-      }
-      this.#sendAccessUnit(this.#pending.subarray(first, next));
-      this.#pending = this.#pending.subarray(next);
-    }
-  }
-
-  #findAud(from: number): number {
-    const p = this.#pending;
-    for (let i = from; i + 3 < p.length; i++) {
-      if (p[i] === 0 && p[i + 1] === 0 && p[i + 2] === 1 && ((p[i + 3] ?? 0) & 0x1f) === AUD) return i > 0 && p[i - 1] === 0 ? i - 1 : i;
-    }
-    return -1;
-  }
-
-  #sendAccessUnit(au: Buffer): void {
-    const nals = splitAnnexB(au).filter((n) => ((n[0] ?? 0) & 0x1f) !== AUD);
-    const key = nals.some((n) => ((n[0] ?? 0) & 0x1f) === IDR);
-    const timestamp = (this.#frame++ * 3600) >>> 0; // 90 kHz at 25 fps
+  /** Sends one access unit to every playing client; a client that joined waits for a key frame. */
+  #sendAccessUnit(unit: AccessUnit, timestamp: number): void {
+    const nals = splitAnnexB(unit.data).filter((n) => ((n[0] ?? 0) & 0x1f) !== AUD);
+    const key = unit.key;
     let delivered = false;
     for (const session of this.#sessions) {
       if (!session.playing) continue;
@@ -224,14 +280,10 @@ export class TestRtspServer {
 
   /** Drops every client and stops serving (the camera "dies"); idempotent. */
   async stop(): Promise<void> {
-    const ffmpeg = this.#ffmpeg;
-    this.#ffmpeg = null;
-    if (ffmpeg !== null && ffmpeg.exitCode === null) {
-      const exited = new Promise<void>((resolve) => ffmpeg.once('exit', () => resolve()));
-      ffmpeg.kill('SIGKILL');
-      await exited;
-    }
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     for (const socket of this.#sockets) socket.destroy();
+    if (!this.#server.listening) return;
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }

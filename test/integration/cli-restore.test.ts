@@ -99,7 +99,7 @@ describe('cli: f2d restore (child process)', function () {
     assert.match(r.stderr, /progress: 25\/25 frames/);
     assert.match(r.stderr, /restored 25 frames in .* fps after .* s of start-up\) -> /);
     assert.equal(framePtsTimes(output).length, 25);
-    assert.equal(probeStreams(output).filter((x) => x.codec_type === 'audio').length, 1);
+    assert.equal(probeStreams(output).filter((x) => x.type === 'audio').length, 1);
   });
 
   it('a damaged input: exit 4, a warning with the frame number, a playable output of the frames before', () => {

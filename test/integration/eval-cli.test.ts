@@ -10,14 +10,16 @@ import type { BenchmarkReport } from '../../src/eval/report.js';
 import type { PairsReport } from '../../src/eval/pairs.js';
 import { readImage, writeImage } from '../../src/media/index.js';
 import { OnnxDegrader } from '../../src/model/onnx-degrader.js';
-import type { RgbFrame } from '../../src/model/types.js';
+import type { RgbFrame } from '../../src/frame.js';
 import { makeClip, tmpDir } from '../helpers/clips.js';
 import { framePtsTimes } from '../helpers/media-tools.js';
 import { naivePsnr, naiveSsim } from '../helpers/naive-metrics.js';
+import { Resources } from '../helpers/resources.js';
 
 const MAIN = join('src', 'cli', 'main.ts');
 const TINY_MODEL = join('test', 'fixtures', 'models', 'f2d-tiny');
 const SYNTH = join('models', 'synth');
+const SYNTH_INDEPENDENT = join('models', 'synth-independent');
 /** Both sides compute in float64 from the same 8-bit values; only summation order differs. */
 const SCORE_TOL = 1e-9;
 
@@ -53,12 +55,13 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
   this.timeout(300_000);
   let dir: string;
   let synth: OnnxDegrader;
+  const resources = new Resources();
   before(async () => {
     dir = tmpDir('eval-cli');
-    synth = await OnnxDegrader.create({ modelDir: SYNTH, provider: 'cpu', threads: 1 });
+    synth = await resources.add(OnnxDegrader.create({ modelDir: SYNTH, provider: 'cpu', threads: 1 }));
   });
   after(async () => {
-    await synth?.close();
+    await resources.closeAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -76,6 +79,24 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
       // readImage hands out Buffers: compare the bytes as plain Uint8Arrays.
       assert.deepEqual(new Uint8Array(out.data), new Uint8Array(expected.frame.data));
       assert.notDeepEqual(new Uint8Array(out.data), clean.data);
+    });
+
+    it('--synth independent degrades with models/synth-independent instead', async () => {
+      const input = join(dir, 'street-ind.png');
+      const clean = scene(64, 48, 2);
+      await writeImage(input, clean, { jpegQuality: 95, webpQuality: 95 });
+      const r = f2d(['degrade', input, '--weather', 'snow', '--seed', '4', '--synth', 'independent']);
+      assert.equal(r.code, 0, r.stderr);
+      const out = await readImage(join(dir, 'street-ind-snow.png'));
+      const independent = await OnnxDegrader.create({ modelDir: SYNTH_INDEPENDENT, provider: 'cpu', threads: 1 });
+      try {
+        const expected = await independent.degrade({ ...clean, data: clean.data.slice() }, { configuration: 'snow', seed: 4 });
+        assert.deepEqual(new Uint8Array(out.data), new Uint8Array(expected.frame.data));
+      } finally {
+        await independent.close();
+      }
+      const trained = await synth.degrade({ ...clean, data: clean.data.slice() }, { configuration: 'snow', seed: 4 });
+      assert.notDeepEqual(new Uint8Array(out.data), new Uint8Array(trained.frame.data));
     });
 
     it('degrades a clip keeping its frames and timestamps', async () => {
@@ -199,6 +220,37 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
       assert.equal(pairs.count, 2);
       assert.ok(Math.abs(pairs.mean.psnr - report.configurations['rain']!.input.psnr) < SCORE_TOL);
       assert.ok(Math.abs(pairs.mean.ssim - report.configurations['rain']!.input.ssim) < SCORE_TOL);
+    });
+
+    it('names the synthesis it used: the training one by default', () => {
+      assert.equal(report.synth.name, 'synth');
+      assert.equal(report.synth.generator, 'train');
+    });
+
+    it('--synth independent benchmarks on models/synth-independent and says so', async () => {
+      const saveInd = join(dir, 'bench-independent');
+      const json = join(dir, 'report-independent.json');
+      const r = f2d(['eval', '--synth', 'independent', '--photos', photos, '--model', TINY_MODEL, '--limit', '1',
+        '--set', `eval.width=${WIDTH}`, '--set', `eval.height=${HEIGHT}`, '--save', saveInd, '--json', json]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /synthesis synth-independent seed 0/);
+      const ind = JSON.parse(readFileSync(json, 'utf8')) as BenchmarkReport;
+      assert.equal(ind.synth.name, 'synth-independent');
+      assert.equal(ind.synth.generator, 'independent');
+      assert.equal(ind.items.length, 11);
+      const item = ind.items.find((i) => i.configuration === 'low_haze_snow')!;
+      const clean = await readImage(join(saveInd, 'clear', `${item.photo}.png`));
+      const degraded = await readImage(join(saveInd, 'low_haze_snow', `${item.photo}.png`));
+      const independent = await OnnxDegrader.create({ modelDir: SYNTH_INDEPENDENT, provider: 'cpu', threads: 1 });
+      try {
+        const again = await independent.degrade(clean, { configuration: 'low_haze_snow', seed: item.seed });
+        assert.deepEqual(new Uint8Array(again.frame.data), new Uint8Array(degraded.data));
+      } finally {
+        await independent.close();
+      }
+      const bad = f2d(['eval', '--synth', 'mine', '--photos', photos, '--model', TINY_MODEL]);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, /"synth\.generator" = "mine" \(from flag --synth\) is not allowed: must be one of train, independent/);
     });
 
     it('points to `npm run photos` when the photos are missing', () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OnnxDegrader } from '../../src/model/onnx-degrader.js';
 import { fillUniform } from '../../src/model/prng.js';
+import { Resources } from '../helpers/resources.js';
 
 const SYNTH = fileURLToPath(new URL('../../models/synth', import.meta.url));
 /**
@@ -23,6 +24,7 @@ const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteO
 describe('eval: weather synthesis (models/synth through OnnxDegrader)', function () {
   this.timeout(60_000);
   let synth: OnnxDegrader;
+  const resources = new Resources();
   let golden: { width: number; height: number; input: Uint8Array; flags: number[]; params: Float32Array; noise: Float32Array; degraded: Uint8Array };
 
   before(async () => {
@@ -38,9 +40,9 @@ describe('eval: weather synthesis (models/synth through OnnxDegrader)', function
       noise: f32(await read('noise.f32')),
       degraded: new Uint8Array(await read('degraded.u8')),
     };
-    synth = await OnnxDegrader.create({ modelDir: SYNTH, provider: 'cpu', threads: 1 });
+    synth = await resources.add(OnnxDegrader.create({ modelDir: SYNTH, provider: 'cpu', threads: 1 }));
   });
-  after(() => synth?.close());
+  after(() => resources.closeAll());
 
   const frame = () => ({ width: golden.width, height: golden.height, data: golden.input.slice() });
 

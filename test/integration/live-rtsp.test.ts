@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -10,8 +9,10 @@ import { reconnectWithBackoff } from '../../src/live/operators/reconnect.js';
 import { sourceFrames$ } from '../../src/live/sources/source-frames.js';
 import { parseSourceUri } from '../../src/live/sources/source-uri.js';
 import type { LiveFrame } from '../../src/live/types.js';
+import { makeClip } from '../helpers/clips.js';
 import { TestRtspServer } from '../helpers/rtsp-server.js';
-import { SAMPLE_CLIP, setFfmpegLogLevel, waitFor } from '../helpers/live.js';
+import { SAMPLE_CLIP, setFfmpegLogLevel, waitFor, within } from '../helpers/live.js';
+import { decodeVideo } from '../helpers/media-tools.js';
 
 const CLIP = 'test/fixtures/media/city-night-640x360.mp4';
 const TMP = path.join('test', '.tmp', 'live-sources');
@@ -62,8 +63,7 @@ describe('live sources: RTSP (real server), HLS over HTTP, a source dying and co
   it('plays an HLS playlist over HTTP at its own frame rate', async () => {
     const dir = path.join(TMP, 'hls');
     mkdirSync(dir, { recursive: true });
-    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', SAMPLE_CLIP, '-t', '3', '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '10', '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', path.join(dir, 'index.m3u8')]);
-    assert.equal(made.status, 0, String(made.stderr));
+    makeClip(path.join(dir, 'index.m3u8'), { width: 160, height: 120, fps: 10, seconds: 3, gop: 10, format: 'hls', muxerOptions: { hls_time: '1', hls_playlist_type: 'vod' } });
     assert.ok(readdirSync(dir).some((f) => f.endsWith('.ts')));
     const http = createServer((req, res) => {
       const file = path.join(dir, path.basename(req.url ?? ''));
@@ -74,24 +74,31 @@ describe('live sources: RTSP (real server), HLS over HTTP, a source dying and co
       readFile(file).then((body) => res.writeHead(200).end(body), () => res.writeHead(500).end());
     });
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/index.m3u8`;
-    const spec = parseSourceUri(url);
-    assert.equal(spec.kind, 'http');
     const frames: LiveFrame[] = [];
-    await new Promise<void>((resolve, reject) => {
-      sourceFrames$(spec, { loop: false }).subscribe({ next: (f) => frames.push(f), error: reject, complete: resolve });
-    });
-    http.close();
+    let sub: Subscription | undefined;
+    try {
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/index.m3u8`;
+      const spec = parseSourceUri(url);
+      assert.equal(spec.kind, 'http');
+      const ended = new Promise<void>((resolve, reject) => {
+        sub = sourceFrames$(spec, { loop: false }).subscribe({ next: (f) => frames.push(f), error: reject, complete: resolve });
+      });
+      await within('the end of the playlist', ended, 30000);
+    } finally {
+      sub?.unsubscribe();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    }
     assert.equal(frames.length, 30, '3 s at 10 fps');
     const span = (frames[29]?.captureMs ?? 0) - (frames[0]?.captureMs ?? 0);
     assert.ok(span > 2500 && span < 4500, `played in real time: ${span.toFixed(0)} ms for 2.9 s of video`);
   });
 
   it('loops a file source at its own frame rate', async () => {
+    const perLoop = decodeVideo(SAMPLE_CLIP).frames;
     const frames: LiveFrame[] = [];
+    // Nothing between subscribing and the try: a throw there would leave the source playing and mocha running.
     const sub = sourceFrames$(parseSourceUri(SAMPLE_CLIP), { loop: true, width: 160, height: 120 }).subscribe((f) => frames.push(f));
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', SAMPLE_CLIP], { encoding: 'utf8' });
-    const perLoop = Number(probe.stdout.trim());
     try {
       await waitFor('more frames than the clip has', () => frames.length > perLoop + 5, 60000);
     } finally {

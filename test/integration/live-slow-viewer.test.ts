@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { LiveServer, defaultViewerDir } from '../../src/server/live-server.js';
-import { MetricsRegistry } from '../../src/server/metrics.js';
+import { MetricsRegistry } from '../../src/prometheus.js';
 import { FLAG_KEY, decodeHeader } from '../../src/server/protocol.js';
 import { StreamHub } from '../../src/server/stream-hub.js';
 import { TestViewer, waitFor } from '../helpers/live.js';
@@ -12,6 +12,13 @@ import { TestViewer, waitFor } from '../helpers/live.js';
  */
 describe('live: a slow viewer skips to the next key frame without slowing the others', function () {
   this.timeout(60000);
+  /** Closed after the test, passed or failed: an open server or a paused viewer would keep mocha running. */
+  let openServer: LiveServer | null = null;
+  afterEach(async () => {
+    TestViewer.dropAll();
+    await openServer?.close();
+    openServer = null;
+  });
 
   it('the fast viewer gets every frame; the slow one resumes on a key frame after a gap', async () => {
     const keyRequests: string[] = [];
@@ -21,6 +28,7 @@ describe('live: a slow viewer skips to the next key frame without slowing the ot
       { onKeyFrameNeeded: (t) => keyRequests.push(t), onSkip: (r) => skips.push(r) },
     );
     const server = await LiveServer.listen({ host: '127.0.0.1', port: 0, token: null, viewerDir: defaultViewerDir(), hub, metrics: new MetricsRegistry(), health: () => ({ ok: true }) });
+    openServer = server;
     const url = `${server.url.replace('http', 'ws')}/ws`;
     const fast = await TestViewer.connect(url);
     const slow = await TestViewer.connect(url);

@@ -8,9 +8,9 @@ import type { F2dError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { readImage, setFfmpegLogLevel } from '../../src/media/index.js';
 import { restore, type RestoreRunOptions } from '../../src/restore/index.js';
-import { tmpDir } from '../helpers/clips.js';
+import { makeStill, tmpDir } from '../helpers/clips.js';
 import { IdentityRestorer } from '../helpers/identity-restorer.js';
-import { ffmpeg, probeStreams } from '../helpers/media-tools.js';
+import { probeStreams } from '../helpers/media-tools.js';
 
 describe('media: image restore (node-av, identity restorer)', function () {
   this.timeout(60_000);
@@ -23,10 +23,6 @@ describe('media: image restore (node-av, identity restorer)', function () {
     image: { jpegQuality: 95, webpQuality: 95 },
     ...extra,
   });
-  const still = (path: string, size = '96x64'): string => {
-    ffmpeg('-f', 'lavfi', '-i', `testsrc2=size=${size}`, '-frames:v', '1', path);
-    return path;
-  };
 
   before(() => {
     setFfmpegLogLevel('quiet');
@@ -40,20 +36,20 @@ describe('media: image restore (node-av, identity restorer)', function () {
     ['webp', 'webp'],
   ] as const) {
     it(`restores a ${ext} into a ${ext} of the same size`, async () => {
-      const input = still(join(dir, `in.${ext}`));
+      const input = makeStill(join(dir, `in.${ext}`));
       const output = join(dir, `out.${ext}`);
       const summary = await restore(input, output, opts());
       assert.equal(summary.kind, 'image');
       assert.equal(summary.frames, 1);
       const s = probeStreams(output)[0];
-      assert.equal(s?.codec_name, codec);
+      assert.equal(s?.codec, codec);
       assert.equal(s?.width, 96);
       assert.equal(s?.height, 64);
     });
   }
 
   it('a png round trip is lossless', async () => {
-    const input = still(join(dir, 'exact.png'));
+    const input = makeStill(join(dir, 'exact.png'));
     const output = join(dir, 'exact-out.png');
     await restore(input, output, opts());
     const a = await readImage(input);
@@ -64,9 +60,9 @@ describe('media: image restore (node-av, identity restorer)', function () {
   it('a directory becomes a directory with the same names and formats', async () => {
     const src = join(dir, 'set');
     mkdirSync(src, { recursive: true });
-    still(join(src, 'a.png'), '64x48');
-    still(join(src, 'b.jpg'), '80x60');
-    still(join(src, 'c.webp'), '48x32');
+    makeStill(join(src, 'a.png'), 64, 48);
+    makeStill(join(src, 'b.jpg'), 80, 60);
+    makeStill(join(src, 'c.webp'), 48, 32);
     writeFileSync(join(src, 'notes.txt'), 'not an image');
     const out = join(dir, 'set-out');
     const summary = await restore(src, out, opts());
@@ -75,15 +71,17 @@ describe('media: image restore (node-av, identity restorer)', function () {
     assert.deepEqual(readdirSync(out).sort(), ['a.png', 'b.jpg', 'c.webp']);
     const codecs = ['a.png', 'b.jpg', 'c.webp'].map((n) => probeStreams(join(out, n))[0]);
     assert.deepEqual(
-      codecs.map((c) => [c?.codec_name, c?.width, c?.height]),
+      codecs.map((c) => [c?.codec, c?.width, c?.height]),
       [
         ['png', 64, 48],
         ['mjpeg', 80, 60],
         ['webp', 48, 32],
       ],
     );
-    // Again without --overwrite: refused, naming a clash.
-    await assert.rejects(restore(src, out, opts()), (e: F2dError) => e.code === 'ERR_OUTPUT_EXISTS' && /a\.png/.test(e.message));
+    // Again without --overwrite: the finished outputs are kept and their images skipped, with a note.
+    const kept = await restore(src, out, opts());
+    assert.deepEqual([kept.frames, kept.files?.kept], [0, 3]);
+    assert.match(kept.warnings.join('\n'), /3 of 3 images were already restored .*--overwrite/);
     const again = await restore(src, out, opts({ overwrite: true }));
     assert.equal(again.frames, 3);
   });
@@ -91,7 +89,7 @@ describe('media: image restore (node-av, identity restorer)', function () {
   it('stops a directory run on abort and says how many were done', async () => {
     const src = join(dir, 'many');
     mkdirSync(src, { recursive: true });
-    for (const n of ['1', '2', '3', '4']) still(join(src, `${n}.png`), '32x32');
+    for (const n of ['1', '2', '3', '4']) makeStill(join(src, `${n}.png`), 32, 32);
     const controller = new AbortController();
     const restorer = new IdentityRestorer((i) => {
       if (i === 1) controller.abort();
@@ -103,7 +101,7 @@ describe('media: image restore (node-av, identity restorer)', function () {
   });
 
   it('rejects an image input with a video output name, and an empty directory', async () => {
-    const input = still(join(dir, 'x.png'));
+    const input = makeStill(join(dir, 'x.png'));
     await assert.rejects(restore(input, join(dir, 'x.mp4'), opts()), (e: F2dError) => e.code === 'ERR_OUTPUT_FORMAT');
     const empty = join(dir, 'empty');
     mkdirSync(empty, { recursive: true });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F2dError } from '../../src/errors.js';
 import { OnnxDegrader } from '../../src/model/onnx-degrader.js';
+import { Resources } from '../helpers/resources.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SYNTH = path.join(ROOT, 'models', 'synth');
@@ -21,6 +22,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('model/OnnxDegrader on models/synth (real onnxruntime-node, worker thread)', () => {
   let synth: OnnxDegrader;
+  const resources = new Resources();
   let golden: { width: number; height: number; input: Uint8Array; flags: Float32Array; params: Float32Array; noise: Float32Array; degraded: Uint8Array };
 
   before(async () => {
@@ -37,9 +39,9 @@ describe('model/OnnxDegrader on models/synth (real onnxruntime-node, worker thre
       noise: f32(await readFile(path.join(dir, 'noise.f32'))),
       degraded: new Uint8Array(await readFile(path.join(dir, 'degraded.u8'))),
     };
-    synth = await OnnxDegrader.create({ modelDir: SYNTH, provider: 'cpu', threads: 1 });
+    synth = await resources.add(OnnxDegrader.create({ modelDir: SYNTH, provider: 'cpu', threads: 1 }));
   });
-  after(() => synth?.close());
+  after(() => resources.closeAll());
 
   const frame = () => ({ width: golden.width, height: golden.height, data: golden.input.slice() });
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { F2dError } from '../../src/errors.js';
 import { OnnxRestorer } from '../../src/model/onnx-restorer.js';
 import { AUTO_STREAMS_MAX_PIXELS, planStreams, RestorerPool } from '../../src/model/restorer-pool.js';
-import type { RgbFrame } from '../../src/model/types.js';
+import type { RgbFrame } from '../../src/frame.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'models', 'f2d-tiny');
@@ -48,8 +48,11 @@ describe('model/RestorerPool: frames restored on several workers at once', funct
   it('gives each frame its own result, identical to a single restorer, with two in flight', async () => {
     const single = await OnnxRestorer.create({ ...base, threads: 1 });
     const expected: Uint8Array[] = [];
-    for (let k = 0; k < 6; k++) expected.push((await single.restore(frame(k))).frame.data);
-    await single.close();
+    try {
+      for (let k = 0; k < 6; k++) expected.push((await single.restore(frame(k))).frame.data);
+    } finally {
+      await single.close();
+    }
 
     const pool = await RestorerPool.create({ ...base, streams: 2 });
     try {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeImage } from '../../src/media/index.js';
 import { OnnxRestorer } from '../../src/model/onnx-restorer.js';
+import { requires } from '../helpers/requires.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'models', 'f2d-tiny');
@@ -41,7 +42,9 @@ async function writePhotos(dir: string): Promise<void> {
 
 describe('npm run quantize: int8 QDQ restorer from the f2d-tiny fixture', function () {
   this.timeout(120_000);
-  before(async () => {
+  before(async function () {
+    // The probe and QDQ rewrite are Python (scripts/f2dnet/quantize.py).
+    requires(this, 'python3-onnx', 'python3-numpy');
     await rm(TMP, { recursive: true, force: true });
     await writePhotos(path.join(TMP, 'photos'));
   });

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { F2dError, InvalidStateError } from '../../src/errors.js';
 import { kWorker, OnnxRestorer } from '../../src/model/onnx-restorer.js';
-import type { RestorerOptions, RgbFrame } from '../../src/model/types.js';
+import type { RestorerOptions } from '../../src/model/types.js';
+import type { RgbFrame } from '../../src/frame.js';
+import { Resources } from '../helpers/resources.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'models', 'f2d-tiny');
@@ -80,13 +82,14 @@ function expectCode(code: string, message?: RegExp) {
 describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, worker thread)', function () {
   let golden: Golden;
   let restorer: OnnxRestorer;
+  const resources = new Resources();
 
   before(async function () {
     golden = await readGolden();
-    restorer = await OnnxRestorer.create(options());
+    restorer = await resources.add(OnnxRestorer.create(options()));
   });
   after(async () => {
-    await restorer?.close();
+    await resources.closeAll();
     await rm(TMP, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { quantizedOnGpuWarning } from '../../src/model/engine.js';
+import { quantizedOnGpuWarning } from '../../src/model/worker/f2dnet-engine.js';
 import { loadManifest } from '../../src/model/manifest.js';
 import { OnnxRestorer } from '../../src/model/onnx-restorer.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseCliArgs } from '../../src/cli/args.js';
-import { defaultOutput } from '../../src/cli/commands/restore.js';
+import { defaultOutput } from '../../src/restore/index.js';
 import type { F2dError } from '../../src/errors.js';
 
 describe('cli/args', () => {

@@ -39,10 +39,13 @@ describe('cli/report', () => {
     assert.ok(new Set(Object.values(EXIT_CODES)).size === Object.keys(EXIT_CODES).length, 'codes are distinct');
   });
 
-  it('a damaged input or Ctrl-C is not a success', () => {
+  it('a damaged input, images skipped as bad, or Ctrl-C is not a success', () => {
     assert.equal(exitCodeForSummary(summary()), 0);
     assert.equal(exitCodeForSummary(summary({ damage: { frame: 3, timeSec: 0.1, reason: 'x' } })), EXIT_CODES.decode);
     assert.equal(exitCodeForSummary(summary({ interrupted: true })), 130);
+    const failed = [{ file: 'in/3.png', code: 'ERR_DECODE_IMAGE', message: 'x' }];
+    assert.equal(exitCodeForSummary(summary({ kind: 'image-dir', files: { restored: 7, kept: 0, failed } })), EXIT_CODES.decode);
+    assert.equal(exitCodeForSummary(summary({ kind: 'image-dir', files: { restored: 0, kept: 8, failed: [] } })), 0, 'outputs kept from an earlier run');
   });
 
   it('the summary line says how many of how many', () => {

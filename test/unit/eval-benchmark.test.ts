@@ -109,7 +109,7 @@ describe('eval/benchmark', () => {
       const report = benchmarkReport(
         {
           model: { name: 'm', dir: 'models/m' },
-          synth: { name: 'synth', dir: 'models/synth', seed: 0 },
+          synth: { name: 'synth', generator: 'train', dir: 'models/synth', seed: 0 },
           photos: { dir: 'p', split: 'val', count: 2 },
           size: { width: 64, height: 48 },
           seconds: 1,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { WeatherFrames } from '../../src/cli/commands/degrade.js';
+import { WeatherFrames } from '../../src/model/weather-frames.js';
 import type { DegradeRequest, DegradeResult } from '../../src/model/onnx-degrader.js';
 import { mixSeed } from '../../src/model/prng.js';
-import type { RgbFrame } from '../../src/model/types.js';
+import type { RgbFrame } from '../../src/frame.js';
 
 /** Records what f2d degrade asks the synthesis for; returns the frame unchanged. */
 function fakeDegrader() {

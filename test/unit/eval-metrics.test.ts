@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MSE_FLOOR, mse, psnr, ssim, type RgbImage } from '../../src/eval/metrics.js';
 import { lcgImage, naivePsnr, naiveSsim } from '../helpers/naive-metrics.js';
+import { PYTHON, requires } from '../helpers/requires.js';
 
 const C1 = 0.01 ** 2;
 const C2 = 0.03 ** 2;
@@ -100,11 +101,9 @@ describe('eval/metrics', () => {
 
   describe('against scripts/f2dnet/metrics.py (PyTorch)', function () {
     this.timeout(60_000);
-    const python = process.env['PYTHON'] ?? '/usr/bin/python3';
 
     it('gives the same PSNR and SSIM on the same arrays', function () {
-      const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
-      if (probe.status !== 0) this.skip(); // no PyTorch here: the Python side cannot run (the TS suite never needs it)
+      requires(this, 'python3-torch');
       const a = lcgImage(40, 24, 11);
       const b = lcgImage(40, 24, 12);
       const dir = mkdtempSync(join(tmpdir(), 'f2d-metrics-'));
@@ -118,7 +117,7 @@ describe('eval/metrics', () => {
           'a, b = load(sys.argv[1]), load(sys.argv[2])',
           'print(json.dumps({"psnr": float(psnr(a, b)[0]), "ssim": float(ssim(a, b)[0])}))',
         ].join('\n');
-        const r = spawnSync(python, ['-c', code, join(dir, 'a.u8'), join(dir, 'b.u8')], {
+        const r = spawnSync(PYTHON, ['-c', code, join(dir, 'a.u8'), join(dir, 'b.u8')], {
           cwd: resolve('scripts'),
           encoding: 'utf8',
           env: { ...process.env, OMP_NUM_THREADS: '1' },

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { FrameProcessor } from '../../src/live/frame-processor.js';
 import type { LiveFrame } from '../../src/live/types.js';
-import type { FrameRestorer, RestoreOptions, RestoreResult, RgbFrame } from '../../src/model/types.js';
+import type { FrameRestorer, RestoreOptions, RestoreResult } from '../../src/model/types.js';
+import type { RgbFrame } from '../../src/frame.js';
 
 /**
  * A restorer with the runtime's contract: it inverts the picture, reports the

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { findSps, nalType, parseSps, splitNalUnits } from '../../src/live/h264-bitstream.js';
+import { findSps, nalType, parseSps, splitNalUnits } from '../../src/media/live/h264-bitstream.js';
 
 // SPS written by this project's live encoder (x264, baseline, 640x360, no B-frames): it has
 // emulation-prevention bytes and a frame crop (360 is not a multiple of 16).

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ParserPlanner } from '../../src/live/parser-planner.js';
+import { ParserSchedule as ParserPlanner } from '../../src/model/parser-schedule.js';
 
 function flat(value: number, width = 64, height = 36) {
   return { width, height, data: new Uint8Array(width * height * 3).fill(value) };

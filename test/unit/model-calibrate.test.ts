@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { percentileRange, stridedSample } from '../../src/model/calibrate.js';
+import { percentileRange, stridedSample } from '../../src/model/worker/calibrate.js';
 
 describe('model/calibrate: sampling and percentile ranges', () => {
   it('stridedSample keeps small tensors whole and samples large ones evenly', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { degradationLevel, SceneCutDetector, thumbnailDifference } from '../../src/model/scene-cut.js';
-import type { RgbFrame } from '../../src/model/types.js';
+import type { RgbFrame } from '../../src/frame.js';
 
 function scene(w: number, h: number, kind: 'gradient' | 'stripes', shift = 0, noise = 0): RgbFrame {
   const data = new Uint8Array(w * h * 3);

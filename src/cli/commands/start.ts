@@ -1,11 +1,12 @@
 /**
  * `f2d start` (what `npm start` runs): restores the bundled sample clip and
- * says where the result went. Live serving will replace this default.
+ * says where the result went.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { planFileJob, runFileJob } from '../../jobs/restore-file.js';
 import type { RunSummary } from '../../restore/index.js';
-import { runRestore, type CommandContext } from './restore.js';
+import type { CommandContext } from './context.js';
 
 /** Where the sample goes when `start.output` is null. */
 export function defaultStartOutput(): string {
@@ -18,5 +19,6 @@ export async function startCommand(ctx: CommandContext): Promise<RunSummary> {
   // The default output is f2d's own scratch file: replacing it needs no --overwrite.
   const config = start.output === null ? { ...ctx.config, output: { ...ctx.config.output, overwrite: true } } : ctx.config;
   ctx.log.info(`restoring the sample clip ${start.input}`);
-  return runRestore(start.input, output, { ...ctx, config });
+  const plan = await planFileJob(start.input, output, config, ctx.log);
+  return runFileJob(plan, config, ctx);
 }

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
-import { LiveInput, type LiveInputInfo } from '../../media/live-input.js';
-import { nowMs } from '../clock.js';
+import { LiveInput, type LiveInputInfo } from '../../media/live/index.js';
+import { nowMs } from '../../clock.js';
 import type { LiveFrame } from '../types.js';
 import type { SourceSpec } from './source-uri.js';
 

@@ -15,7 +15,7 @@
  */
 import { AV_OPT_SEARCH_CHILDREN, AV_OPT_TYPE_STRING, FF_ENCODER_LIBX264, AV_PICTURE_TYPE_I, AV_PICTURE_TYPE_NONE, AV_PIX_FMT_RGB24, AV_PIX_FMT_YUV420P, AVERROR_EAGAIN, AVERROR_EOF, SWS_BILINEAR } from 'node-av/constants';
 import { Codec, CodecContext, FFmpegError, Frame, Packet, Rational, SoftwareScaleContext } from 'node-av/lib';
-import { F2dError, InvalidStateError } from '../errors.js';
+import { F2dError, InvalidStateError } from '../../errors.js';
 
 /** Settings of {@link LiveH264Encoder}. */
 export interface LiveH264EncoderOptions {

@@ -11,7 +11,8 @@
 import { Decoder, Demuxer, Scaler } from 'node-av/api';
 import { AVERROR_EOF, AVMEDIA_TYPE_VIDEO } from 'node-av/constants';
 import { FFmpegError, Packet, type Frame } from 'node-av/lib';
-import { F2dError, InvalidStateError } from '../errors.js';
+import { nowMs } from '../../clock.js';
+import { F2dError, InvalidStateError } from '../../errors.js';
 
 /** How to open a {@link LiveInput}. */
 export interface LiveInputOptions {
@@ -44,10 +45,6 @@ export interface LiveInputInfo {
   /** Nominal frame rate, or `null` when the container does not say. */
   readonly fps: number | null;
   readonly format: string;
-}
-
-function wallMs(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 /**
@@ -165,7 +162,7 @@ export class LiveInput {
       if (this.#flushed) return null;
       const ret = await this.#demuxer.getFormatContext().readFrame(this.#packet);
       if (this.#closed) throw new InvalidStateError('ERR_SOURCE_CLOSED', `live source ${this.#url} is closed`);
-      const readMs = wallMs();
+      const readMs = nowMs();
       if (ret === AVERROR_EOF) {
         await this.#decoder.flush();
         this.#flushed = true;

@@ -8,8 +8,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AV_CODEC_ID_H264, AV_PKT_FLAG_KEY, AVMEDIA_TYPE_VIDEO, type AVPacketFlag } from 'node-av/constants';
 import { Dictionary, FFmpegError, FormatContext, Packet, Rational } from 'node-av/lib';
-import { F2dError, InvalidStateError } from '../errors.js';
-import { NAL_PPS, NAL_SPS, nalType, splitNalUnits } from '../live/h264-bitstream.js';
+import { F2dError, InvalidStateError } from '../../errors.js';
+import { NAL_PPS, NAL_SPS, nalType, splitNalUnits } from './h264-bitstream.js';
 
 /** Settings of {@link LiveRecorder}. */
 export interface LiveRecorderOptions {

@@ -8,9 +8,9 @@
  * stretch a tensor's 256 levels over values that almost never occur.
  * Offline tooling, so it runs on the calling thread.
  */
-import type { RgbFrame } from './types.js';
+import type { RgbFrame } from '../../frame.js';
 import { openSession, ort } from './session.js';
-import { padRgb, paddedSize } from './tensor.js';
+import { padRgb, paddedSize } from '../tensor.js';
 
 /** The calibrated range of one tensor. */
 export interface TensorRange {

@@ -1,19 +1,20 @@
 /**
- * Worker-thread entry: hosts a {@link RestoreEngine} or a {@link SynthEngine}
+ * Worker-thread entry: hosts a {@link F2dNetEngine} or a {@link SynthEngine}
  * so onnxruntime's blocking `run()` never stalls the main event loop.
  * Requests are handled strictly one after another, in arrival order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { F2dError } from '../errors.js';
-import { RestoreEngine } from './engine.js';
-import { toWireError, type ReadyModel, type Reply, type Request, type WireFrame, type WorkerInit } from './protocol.js';
+import { F2dError } from '../../errors.js';
+import { F2dNetEngine } from './f2dnet-engine.js';
+import { toWireError, type ReadyModel, type Reply, type Request, type WireFrame, type WorkerInit } from '../protocol.js';
 import { SynthEngine } from './synth-engine.js';
-import type { ParserMaps, RgbFrame } from './types.js';
+import type { ParserMaps } from '../types.js';
+import type { RgbFrame } from '../../frame.js';
 
 const port = parentPort;
-if (port === null) throw new Error('restore-worker.ts must run in a worker thread (OnnxRestorer starts it)');
+if (port === null) throw new Error('model-worker.ts must run in a worker thread (OnnxRestorer and OnnxDegrader start it)');
 
-type Engine = { readonly kind: 'restorer'; readonly engine: RestoreEngine } | { readonly kind: 'synth'; readonly engine: SynthEngine };
+type Engine = { readonly kind: 'restorer'; readonly engine: F2dNetEngine } | { readonly kind: 'synth'; readonly engine: SynthEngine };
 
 function view(f: WireFrame): RgbFrame {
   return { width: f.width, height: f.height, data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
@@ -51,7 +52,7 @@ async function load(init: WorkerInit): Promise<{ engine: Engine; model: ReadyMod
       model: { kind: 'synth', name: m.name, configurations: m.configurations, tiers: m.tiers ?? {} },
     };
   }
-  const engine = await RestoreEngine.create(init);
+  const engine = await F2dNetEngine.create(init);
   const m = engine.manifest;
   return {
     engine: { kind: 'restorer', engine },

@@ -6,8 +6,8 @@
  * main thread never loads it (its `run()` blocks the event loop).
  */
 import ort from 'onnxruntime-node';
-import { F2dError } from '../errors.js';
-import type { ExecutionProvider } from './types.js';
+import { F2dError } from '../../errors.js';
+import type { ExecutionProvider } from '../types.js';
 
 /** Session settings taken from the config. */
 export interface SessionSettings {

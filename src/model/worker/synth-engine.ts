@@ -4,18 +4,13 @@
  * `f2d degrade` and `f2d eval` need no second implementation.
  */
 import { performance } from 'node:perf_hooks';
-import { F2dError } from '../errors.js';
-import { checkSessionIo, loadSynthManifest, type SynthManifest } from './manifest.js';
-import { fillUniform } from './prng.js';
+import { F2dError } from '../../errors.js';
+import { checkSessionIo, loadSynthManifest, type SynthManifest } from '../manifest.js';
+import { fillUniform } from '../prng.js';
+import type { SynthEngineOptions } from '../protocol.js';
 import { openSession, ort } from './session.js';
-import type { ExecutionProvider, RgbFrame } from './types.js';
-
-/** Settings of a {@link SynthEngine}. */
-export interface SynthEngineOptions {
-  readonly modelDir: string;
-  readonly provider: ExecutionProvider;
-  readonly threads: number;
-}
+import type { ExecutionProvider } from '../types.js';
+import type { RgbFrame } from '../../frame.js';
 
 /** What to synthesise on one frame. */
 export interface DegradeInputs {

@@ -7,25 +7,17 @@
  * use it directly.
  */
 import { performance } from 'node:perf_hooks';
-import { F2dError } from '../errors.js';
-import { checkSessionIo, loadManifest, type LoadedManifest, type Manifest } from './manifest.js';
+import { F2dError } from '../../errors.js';
+import { FACTORS } from '../../factors.js';
+import { checkSessionIo, loadManifest, type LoadedManifest, type Manifest } from '../manifest.js';
 import { openSession, ort, type SessionSettings } from './session.js';
-import { cropInterleaved, cropPlanar, padRgb, paddedSize } from './tensor.js';
-import { planTiles, restoreTiled, type Tile } from './tiles.js';
-import type { ExecutionProvider, ParserMaps, RgbFrame } from './types.js';
+import { cropInterleaved, cropPlanar, padRgb, paddedSize } from '../tensor.js';
+import { planTiles, restoreTiled, type Tile } from '../tiles.js';
+import type { F2dNetEngineOptions } from '../protocol.js';
+import type { ExecutionProvider, ParserMaps } from '../types.js';
+import type { RgbFrame } from '../../frame.js';
 
-/** Settings of a {@link RestoreEngine}. */
-export interface EngineOptions {
-  readonly modelDir: string;
-  readonly provider: ExecutionProvider;
-  readonly threads: number;
-  readonly tileSize: number;
-  readonly tileOverlap: number;
-  /** See {@link SessionSettings.allowSpinning}. */
-  readonly allowSpinning?: boolean;
-}
-
-/** Output of {@link RestoreEngine.restore}. */
+/** Output of {@link F2dNetEngine.restore}. */
 export interface EngineRestoreResult {
   /** Restored RGB24, `width * height * 3`, in a buffer of its own. */
   readonly data: Uint8Array;
@@ -37,7 +29,7 @@ export interface EngineRestoreResult {
   readonly timings: Record<string, number>;
 }
 
-/** Output of {@link RestoreEngine.parse}. */
+/** Output of {@link F2dNetEngine.parse}. */
 export interface EngineParseResult {
   readonly maps: ParserMaps;
   readonly weights: readonly number[];
@@ -53,17 +45,18 @@ interface ParserState {
   readonly weights: ort.Tensor;
 }
 
-const FACTORS = 4;
+/** Channels of the parser's maps: one per degradation factor. */
+const MAP_CHANNELS = FACTORS.length;
 
 /** Both F2D-Net sessions of one model, with the buffers reused between frames. */
-export class RestoreEngine {
+export class F2dNetEngine {
   readonly manifest: Manifest;
   readonly provider: ExecutionProvider;
   readonly warnings: readonly string[];
   private readonly files: LoadedManifest['files'];
   private parser: ort.InferenceSession | undefined;
   private restorer: ort.InferenceSession | undefined;
-  private readonly options: EngineOptions;
+  private readonly options: F2dNetEngineOptions;
   private last: ParserState | undefined;
   private padBuf = new Uint8Array(0);
 
@@ -73,7 +66,7 @@ export class RestoreEngine {
     restorer: ort.InferenceSession,
     provider: ExecutionProvider,
     warnings: string[],
-    options: EngineOptions,
+    options: F2dNetEngineOptions,
   ) {
     this.manifest = loaded.manifest;
     this.files = loaded.files;
@@ -90,7 +83,7 @@ export class RestoreEngine {
    *
    * @throws {F2dError} manifest, load and ERR_MODEL_IO_MISMATCH errors; sessions are released before throwing.
    */
-  static async create(options: EngineOptions): Promise<RestoreEngine> {
+  static async create(options: F2dNetEngineOptions): Promise<F2dNetEngine> {
     const loaded = await loadManifest(options.modelDir);
     checkTiling(options, loaded.manifest.sizeMultiple);
     const settings: SessionSettings = {
@@ -108,7 +101,7 @@ export class RestoreEngine {
       opened.push(r.session);
       checkSessionIo('restorer', loaded.manifest.io.restorer, loaded.files.restorer, r.session);
       const warnings = [...p.warnings, ...r.warnings, ...quantizedOnGpuWarning(loaded.manifest, r.provider)];
-      return new RestoreEngine(loaded, p.session, r.session, r.provider, warnings, options);
+      return new F2dNetEngine(loaded, p.session, r.session, r.provider, warnings, options);
     } catch (err) {
       await Promise.all(opened.map((s) => s.release()));
       throw err;
@@ -217,8 +210,8 @@ export class RestoreEngine {
     timings['parser'] = performance.now() - t0;
     const maps = out['maps']!;
     const weights = out['weights']!;
-    expectShape('parser', 'maps', maps.dims, [1, FACTORS, paddedH / mapsScale, paddedW / mapsScale], this.files.parser);
-    expectShape('parser', 'weights', weights.dims, [1, FACTORS], this.files.parser);
+    expectShape('parser', 'maps', maps.dims, [1, MAP_CHANNELS, paddedH / mapsScale, paddedW / mapsScale], this.files.parser);
+    expectShape('parser', 'weights', weights.dims, [1, MAP_CHANNELS], this.files.parser);
     const state: ParserState = { width: frame.width, height: frame.height, paddedW, paddedH, maps, weights };
     this.last = state;
     return state;
@@ -255,12 +248,12 @@ export class RestoreEngine {
       width: frame.width,
       height: frame.height,
       maps: state.maps.data as Float32Array,
-      mapsChannels: FACTORS,
+      mapsChannels: MAP_CHANNELS,
       mapsScale: this.manifest.mapsScale,
     };
     // The parser's global weights apply to every tile: a tile sees only its crop, not the frame's global context.
     return restoreTiled(tiled, tiles, (img, w, h, maps) =>
-      this.runRestorer(img, w, h, new ort.Tensor('float32', maps, [1, FACTORS, h / tiled.mapsScale, w / tiled.mapsScale]), state.weights),
+      this.runRestorer(img, w, h, new ort.Tensor('float32', maps, [1, MAP_CHANNELS, h / tiled.mapsScale, w / tiled.mapsScale]), state.weights),
     );
   }
 
@@ -290,14 +283,14 @@ export class RestoreEngine {
     const height = Math.ceil(state.height / s);
     const data = cropPlanar(
       state.maps.data as Float32Array,
-      FACTORS,
+      MAP_CHANNELS,
       state.paddedW / s,
       state.paddedH / s,
       0,
       0,
       width,
       height,
-      new Float32Array(FACTORS * width * height),
+      new Float32Array(MAP_CHANNELS * width * height),
     );
     return { width, height, frameWidth: state.width, frameHeight: state.height, data };
   }
@@ -314,7 +307,7 @@ function expectShape(graph: string, name: string, got: readonly number[], want: 
 }
 
 /** Tiles are cut on the model's size multiple; the overlaps must leave at least one multiple of progress per tile. */
-function checkTiling(options: EngineOptions, multiple: number): void {
+function checkTiling(options: F2dNetEngineOptions, multiple: number): void {
   const { tileSize, tileOverlap } = options;
   if (tileSize === 0) return;
   const tile = Math.floor(tileSize / multiple) * multiple;
