@@ -83,6 +83,7 @@ export const ERROR_CODES = {
   ERR_SOURCE_OPEN: { category: 'network', summary: 'the live source cannot be opened (category input for a local path; f2d serve retries a feed)' },
   ERR_SERVER_LISTEN: { category: 'network', summary: 'the viewer server cannot listen on the host and port' },
   ERR_SOURCE_READ: { category: 'network', summary: 'reading the live source failed (not fatal: f2d serve reconnects)' },
+  ERR_QUEUE_REDIS: { category: 'network', summary: "the queue's Redis (queue.redis, --redis) does not answer within queue.connectTimeoutSec" },
   ERR_WS_BAD_MESSAGE: { category: 'network', summary: 'sent to a viewer whose message was invalid (the viewer is dropped after serve.viewers.maxBadMessages)' },
 
   // interrupted: Ctrl-C

@@ -29,6 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import synth, synth_independent
+from .checkpoint import is_compact, load_compact
 from .model import CONFIGS, SIZE_MULTIPLE, UNSHUFFLE, F2DConfig, F2DNet, count_parameters, timestep_embedding
 
 OPSET = 17
@@ -256,7 +257,7 @@ def load_checkpoint(path: Path) -> tuple[F2DNet, dict]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Export F2D-Net (or the synthesis) to ONNX")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--checkpoint", type=Path)
+    ap.add_argument("--checkpoint", type=Path, help="a run's .pt or a compact checkpoint folder (checkpoints/<model>)")
     ap.add_argument("--config", default="lite", choices=sorted(CONFIGS))
     ap.add_argument("--random-init", action="store_true", help="untrained weights (test fixture)")
     ap.add_argument("--synth", action="store_true", help="export the weather synthesis instead")
@@ -273,7 +274,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out}/degrade.onnx", file=sys.stderr)
         return 0
     extra: dict = {}
-    if args.checkpoint:
+    if args.checkpoint and is_compact(args.checkpoint):
+        # the campaign's committed checkpoint: its record holds every stage so far
+        model, state = load_compact(args.checkpoint)
+        *earlier, last = state["stages"]
+        extra["training"] = {**last, "previousStages": earlier,
+                             "totalSteps": state["steps"], "totalMinutes": state["minutes"]}
+    elif args.checkpoint:
         model, ckpt = load_checkpoint(args.checkpoint)
         extra["training"] = ckpt.get("training_info", {})
         if args.previous:

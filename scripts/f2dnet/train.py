@@ -29,6 +29,7 @@ from .checkpoint import is_compact, load_compact, save_compact
 from .data import TrainBatches, load_photos, validation_set
 from .metrics import psnr, ssim
 from .model import CONFIGS, F2DNet, count_parameters
+from .options import OptionsError, TrainOptions, load_options
 from .transport import Transport
 
 # Time-phase prior on the gate (f2net): early steps favour rain/snow, middle haze, late low light.
@@ -48,16 +49,16 @@ def alpha_prior(k: torch.Tensor, present: torch.Tensor, T: int) -> torch.Tensor:
     return prior / prior.sum(1, keepdim=True).clamp(min=1e-6)
 
 
-def losses(model: F2DNet, transport: Transport, opt: dict, degraded, clean, flags, maps_gt):
+def losses(model: F2DNet, transport: Transport, opt: TrainOptions, degraded, clean, flags, maps_gt):
     b = degraded.shape[0]
     y, mu = degraded * 2 - 1, clean * 2 - 1
     k = torch.randint(0, transport.T + 1, (b,), device=degraded.device)
-    k = torch.where(torch.rand(b, device=degraded.device) < opt["k0_fraction"], torch.zeros_like(k), k)
+    k = torch.where(torch.rand(b, device=degraded.device) < opt.k0_fraction, torch.zeros_like(k), k)
     x_t = transport.sample(y, mu, k)
     maps, weights, logits = model.parser(y)
     f, alpha = model(x_t, k, y, maps, weights)
     target = mu - x_t
-    main = charbonnier(f - target) if opt["loss"] == "charbonnier" else F.mse_loss(f, target)
+    main = charbonnier(f - target) if opt.loss == "charbonnier" else F.mse_loss(f, target)
     maps_t = F.avg_pool2d(maps_gt, 4)
     l_w = F.binary_cross_entropy(weights.clamp(1e-6, 1 - 1e-6), flags)
     l_m = F.binary_cross_entropy(maps.clamp(1e-6, 1 - 1e-6), maps_t)
@@ -65,8 +66,8 @@ def losses(model: F2DNet, transport: Transport, opt: dict, degraded, clean, flag
     share = alpha.sum(0) / flags.sum(0).clamp(min=1.0)  # clamp at 1, not 1e-8 (see docs/f2dnet-method.md §3)
     l_bal = share.var(unbiased=False) / (share.mean() ** 2 + 1e-8)
     l_alpha = F.mse_loss(alpha, alpha_prior(k, flags, transport.T))
-    total = (main + opt["lambda_weights"] * l_w + opt["lambda_maps"] * l_m + opt["lambda_cls"] * l_cls
-             + opt["lambda_balance"] * l_bal + opt["lambda_alpha"] * l_alpha)
+    total = (main + opt.lambda_weights * l_w + opt.lambda_maps * l_m + opt.lambda_cls * l_cls
+             + opt.lambda_balance * l_bal + opt.lambda_alpha * l_alpha)
     parts = {"main": main.item(), "w": l_w.item(), "m": l_m.item(), "cls": l_cls.item(),
              "bal": l_bal.item(), "alpha": l_alpha.item()}
     return total, parts
@@ -97,13 +98,13 @@ def validate(model: F2DNet, items) -> dict:
     return res
 
 
-def lr_at(opt: dict, step: int, elapsed: float) -> float:
-    if step < opt["warmup_steps"]:
-        return opt["lr"] * (step + 1) / opt["warmup_steps"]
-    progress = max(step / opt["total_steps"], elapsed / (opt["budget_minutes"] * 60))
+def lr_at(opt: TrainOptions, step: int, elapsed: float) -> float:
+    if step < opt.warmup_steps:
+        return opt.lr * (step + 1) / opt.warmup_steps
+    progress = max(step / opt.total_steps, elapsed / (opt.budget_minutes * 60))
     progress = min(progress, 1.0)
     floor = 0.02
-    return opt["lr"] * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+    return opt.lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
 def pick_device(name: str) -> torch.device:
@@ -115,23 +116,23 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
-    device = pick_device(opt.get("device", "auto"))
-    torch.set_num_threads(opt["threads"])
+def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
+    device = pick_device(opt.device)
+    torch.set_num_threads(opt.threads)
     torch.set_flush_denormal(True)
-    torch.manual_seed(opt["seed"])
+    torch.manual_seed(opt.seed)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "options.json").write_text(json.dumps(opt, indent=2))
-    model = F2DNet(CONFIGS[opt["model"]])
+    (run_dir / "options.json").write_text(json.dumps(opt.to_dict(), indent=2))
+    model = F2DNet(CONFIGS[opt.model])
     ema = copy.deepcopy(model).eval()
-    optim = torch.optim.AdamW(model.parameters(), lr=opt["lr"], weight_decay=opt["weight_decay"], betas=(0.9, 0.99))
-    transport = Transport(opt["sigmas_scale"])
+    optim = torch.optim.AdamW(model.parameters(), lr=opt.lr, weight_decay=opt.weight_decay, betas=(0.9, 0.99))
+    transport = Transport(opt.sigmas_scale)
     model.to(device)
     ema.to(device)
     step, elapsed, best = 0, 0.0, -1.0
     last = run_dir / "last.pt"
     previous_stages: list[dict] = []
-    init = Path(opt["init_from"]) if opt.get("init_from") else None
+    init = Path(opt.init_from) if opt.init_from else None
     if init is not None and is_compact(init):
         # the committed checkpoint of the campaign: its stage record continues in ours
         previous_stages = load_compact(init)[1].get("stages", [])
@@ -155,34 +156,34 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
         print(f"resumed from {last} at step {step} ({elapsed / 60:.1f} min)", flush=True)
     # Frames are whole scenes at 360p–1080p; crops of full-size photos (up to 4000 px) show
     # texture a video frame never has at that scale, so the photos can be scaled down first.
-    train_photos = load_photos(photos_dir, "train", opt["patch"], opt.get("photo_max_side"))
-    val_photos = load_photos(photos_dir, "val", opt["val_size"])
-    batches = TrainBatches(train_photos, opt["patch"], opt["batch"], seed=opt["seed"] + step, device=device)
-    val_items = validation_set(val_photos, opt["val_size"], opt["val_images"])
-    print(f"model {opt['model']}: {count_parameters(model)} parameters; {len(train_photos)} train / "
-          f"{len(val_photos)} val photos; batch {opt['batch']} x {opt['patch']} px; on {device}", flush=True)
+    train_photos = load_photos(photos_dir, "train", opt.patch, opt.photo_max_side)
+    val_photos = load_photos(photos_dir, "val", opt.val_size)
+    batches = TrainBatches(train_photos, opt.patch, opt.batch, seed=opt.seed + step, device=device)
+    val_items = validation_set(val_photos, opt.val_size, opt.val_images)
+    print(f"model {opt.model}: {count_parameters(model)} parameters; {len(train_photos)} train / "
+          f"{len(val_photos)} val photos; batch {opt.batch} x {opt.patch} px; on {device}", flush=True)
     log = (run_dir / "log.jsonl").open("a")
 
     def save(path: Path) -> None:
         info = {"steps": step, "minutes": round(elapsed / 60, 1), "photos_train": len(train_photos),
-                "photos_val": len(val_photos), "patch": opt["patch"], "batch": opt["batch"],
-                "sigmas_scale": opt["sigmas_scale"], "device": device.type, "options": opt["name"]}
+                "photos_val": len(val_photos), "patch": opt.patch, "batch": opt.batch,
+                "sigmas_scale": opt.sigmas_scale, "device": device.type, "options": opt.name}
         torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "optim": optim.state_dict(),
                     "step": step, "elapsed": elapsed, "best": best, "previous_stages": previous_stages,
                     "model_config": model.cfg.to_dict(), "training_info": info}, path.with_suffix(".tmp"))
         path.with_suffix(".tmp").replace(path)
-        if opt.get("publish") and path == last:
+        if opt.publish and path == last:
             # the small copy that is committed: the campaign resumes from it in the next session
             stage = {**info, "started_from": str(init) if init else None, "validation": last_val}
             stages = [*previous_stages, stage]
-            save_compact(Path(opt["publish"]), ema, {
+            save_compact(Path(opt.publish), ema, {
                 "steps": sum(s.get("steps", 0) for s in stages),
                 "minutes": round(sum(s.get("minutes", 0) for s in stages), 1), "stages": stages})
 
     last_val: dict | None = None
     t_last = time.time()
     window: list[dict] = []
-    while step < opt["total_steps"] and elapsed < opt["budget_minutes"] * 60:
+    while step < opt.total_steps and elapsed < opt.budget_minutes * 60:
         model.train()
         for g in optim.param_groups:
             g["lr"] = lr_at(opt, step, elapsed)
@@ -194,7 +195,7 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optim.step()
-        decay = min(opt["ema_decay"], (1 + step) / (10 + step))
+        decay = min(opt.ema_decay, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
@@ -210,9 +211,9 @@ def train(opt: dict, photos_dir: Path, run_dir: Path) -> None:
             log.write(json.dumps(rec) + "\n")
             log.flush()
             print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()), flush=True)
-        if step % opt["ckpt_every"] == 0:
+        if step % opt.ckpt_every == 0:
             save(last)
-        if step % opt["val_every"] == 0 or step == opt["total_steps"]:
+        if step % opt.val_every == 0 or step == opt.total_steps:
             res = validate(ema, val_items)
             last_val = {"step": step, "psnr": round(res["mean"]["psnr"], 3), "ssim": round(res["mean"]["ssim"], 4),
                         "input_psnr": round(res["mean"]["in_psnr"], 3)}
@@ -235,19 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--options", type=Path, required=True)
     ap.add_argument("--photos", type=Path, default=Path("scripts/data/photos"))
     ap.add_argument("--runs", type=Path, default=Path("scripts/runs"))
-    ap.add_argument("--set", action="append", default=[], help="override an option: key=json_value")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override an option; the value is JSON (5, null, \"text\"), a bare word is a string")
     ap.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default: the options' "
                     "`device`, else auto = CUDA when PyTorch sees a GPU)")
     args = ap.parse_args(argv)
-    opt = json.loads(args.options.read_text())
-    if args.device is not None:
-        opt["device"] = args.device
-    for kv in args.set:
-        key, val = kv.split("=", 1)
-        if key not in opt:
-            ap.error(f"--set {key}: unknown option; known: {', '.join(opt)}")
-        opt[key] = json.loads(val)
-    train(opt, args.photos, args.runs / opt["name"])
+    overrides = [*args.set, *([f"device={args.device}"] if args.device is not None else [])]
+    try:
+        opt = load_options(args.options, overrides)
+    except OptionsError as err:
+        ap.error(str(err))
+    train(opt, args.photos, args.runs / opt.name)
     return 0
 
 

@@ -12,6 +12,7 @@ from f2dnet.checkpoint import is_compact, load_compact, save_compact
 from f2dnet.export import export_model, randomise_zero_init
 from f2dnet.import_onnx import check_goldens, import_model
 from f2dnet.model import CONFIGS, F2DNet
+from f2dnet.options import options_from_dict
 from f2dnet.train import train
 
 from .test_train import OPTIONS, tiny_photos
@@ -49,6 +50,18 @@ class CheckpointTest(unittest.TestCase):
                 self.assertTrue(torch.allclose(ref[k], got[k], atol=1e-6), k)
             self.assertTrue(torch.allclose(model.folded_input_weight(), imported.folded_input_weight(), atol=1e-6))
 
+    def test_export_from_a_compact_checkpoint_records_every_stage(self):
+        from f2dnet.export import main as export_main
+        with tempfile.TemporaryDirectory() as tmp:
+            ck, out = Path(tmp) / "ck", Path(tmp) / "out"
+            save_compact(ck, tiny_model(), {"steps": 30, "minutes": 2.0, "stages": [
+                {"steps": 10, "minutes": 1.0, "options": "a"}, {"steps": 20, "minutes": 1.0, "options": "b"}]})
+            self.assertEqual(export_main(["--checkpoint", str(ck), "--out", str(out)]), 0)
+            training = json.loads((out / "manifest.json").read_text())["training"]
+            self.assertEqual(training["options"], "b")
+            self.assertEqual([s["options"] for s in training["previousStages"]], ["a"])
+            self.assertEqual(training["totalSteps"], 30)
+
     def test_training_resumes_from_a_compact_checkpoint_and_extends_the_stage_record(self):
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
@@ -56,13 +69,13 @@ class CheckpointTest(unittest.TestCase):
             save_compact(root / "ck", tiny_model(), {"steps": 100, "minutes": 1.0,
                                                      "stages": [{"steps": 100, "minutes": 1.0, "options": "first"}]})
             opt = {**OPTIONS, "init_from": str(root / "ck"), "publish": str(root / "ck")}
-            train(dict(opt), root / "photos", root / "run")
+            train(options_from_dict(opt, "test options"), root / "photos", root / "run")
             _, state = load_compact(root / "ck")
             self.assertEqual([s["options"] for s in state["stages"]], ["first", "t"])
             self.assertEqual(state["steps"], 103)
             self.assertIsNotNone(state["stages"][-1]["validation"])
             # a rerun of the same stage resumes its own run and does not record the stage twice
-            train({**opt, "total_steps": 4}, root / "photos", root / "run")
+            train(options_from_dict({**opt, "total_steps": 4}, "test options"), root / "photos", root / "run")
             _, state = load_compact(root / "ck")
             self.assertEqual([s["options"] for s in state["stages"]], ["first", "t"])
             self.assertEqual(state["steps"], 104)

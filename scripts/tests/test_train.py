@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from f2dnet.options import options_from_dict
 from f2dnet.train import pick_device, train
 
 
@@ -41,7 +42,7 @@ class TrainTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             photos, run = Path(tmp) / "photos", Path(tmp) / "run"
             tiny_photos(photos)
-            train(dict(OPTIONS), photos, run)
+            train(options_from_dict(OPTIONS, "test options"), photos, run)
             ck = torch.load(run / "last.pt", map_location="cpu")
             self.assertEqual(ck["step"], 3)
             self.assertEqual(ck["training_info"]["device"], "cpu")

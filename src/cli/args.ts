@@ -2,77 +2,21 @@
  * Command-line parsing: argv → command, positionals, CLI-only switches and
  * config values (as dotted keys, validated later with every other layer).
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { F2dError } from '../errors.js';
 import type { FlagValue } from '../config/load.js';
 import type { CommandArgs } from './commands/context.js';
+import { COMMANDS, FLAGS, flagSpec, type CommandName } from './flags.js';
 
-export const COMMANDS = ['restore', 'start', 'serve', 'degrade', 'eval'] as const;
-export type CommandName = (typeof COMMANDS)[number];
+export { COMMANDS, type CommandName } from './flags.js';
 
-/** Flags that set one config key each (`--crf 18` = `--set encode.crf=18`). */
-const CONFIG_FLAGS: Readonly<Record<string, string>> = {
-  model: 'model.dir',
-  provider: 'model.provider',
-  threads: 'model.threads',
-  'parser-interval': 'model.parserInterval',
-  crf: 'encode.crf',
-  preset: 'encode.preset',
-  'jpeg-quality': 'image.jpegQuality',
-  'webp-quality': 'image.webpQuality',
-  overwrite: 'output.overwrite',
-  progress: 'log.progress',
-  'log-level': 'log.level',
-  source: 'serve.source',
-  host: 'serve.host',
-  port: 'serve.port',
-  token: 'serve.token',
-  loop: 'serve.loop',
-  record: 'serve.record.dir',
-  weather: 'synth.weather',
-  synth: 'synth.generator',
-  seed: 'synth.seed',
-  photos: 'eval.photos',
-  limit: 'eval.limit',
-  save: 'eval.save',
-};
-
-const OPTIONS = {
-  output: { type: 'string', short: 'o' },
-  config: { type: 'string' },
-  model: { type: 'string' },
-  provider: { type: 'string' },
-  threads: { type: 'string' },
-  'parser-interval': { type: 'string' },
-  crf: { type: 'string' },
-  preset: { type: 'string' },
-  'jpeg-quality': { type: 'string' },
-  'webp-quality': { type: 'string' },
-  overwrite: { type: 'boolean' },
-  progress: { type: 'string' },
-  'log-level': { type: 'string' },
-  source: { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-  token: { type: 'string' },
-  loop: { type: 'boolean' },
-  record: { type: 'string' },
-  weather: { type: 'string' },
-  synth: { type: 'string' },
-  seed: { type: 'string' },
-  photos: { type: 'string' },
-  limit: { type: 'string' },
-  save: { type: 'string' },
-  pairs: { type: 'boolean' },
-  pipeline: { type: 'string' },
-  set: { type: 'string', multiple: true },
-  json: { type: 'boolean' },
-  verbose: { type: 'boolean', short: 'v' },
-  quiet: { type: 'boolean', short: 'q' },
-  'print-config': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
+/** parseArgs options from the table: every boolean flag with its `--no-<name>` form too. */
+const OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+  FLAGS.flatMap((f) => {
+    const option = { type: f.type, ...(f.short !== undefined ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+    return f.type === 'boolean' ? [[f.name, option], [`no-${f.name}`, { type: 'boolean' }]] : [[f.name, option]];
+  }),
+);
 
 /** The whole command line; the commands read the {@link CommandArgs} part. */
 export interface ParsedArgs extends CommandArgs {
@@ -88,110 +32,103 @@ export interface ParsedArgs extends CommandArgs {
   readonly version: boolean;
 }
 
-export const USAGE = `usage:
-  f2d restore <input> [-o <output>] [options]   restore a video, an image, or a directory of images
-  f2d start [options]                           restore the bundled sample clip and print where it went
-  f2d serve [--source <uri>] [options]          restore a live source and stream it to a browser viewer
-  f2d degrade <input> --weather <name> [-o <output>] [--seed <n>] [--synth train|independent]
-                                                add synthetic weather to a video, an image or a directory
-  f2d eval [--synth train|independent] [--photos <dir>] [--limit <n>] [--json [file]]
-                                                benchmark the model on the validation photos (PSNR/SSIM)
-  f2d eval --pairs <degradedDir> <cleanDir>     PSNR/SSIM of images against same-named clean ones
-  f2d --print-config [options]                  show the effective configuration
+function usageError(message: string, command: CommandName | null = null, cause?: unknown): F2dError {
+  const help = command === null ? '`f2d --help` for the commands and common flags, `f2d <command> --help` for a command' : `\`f2d ${command} --help\` for its flags`;
+  return new F2dError('ERR_CONFIG_USAGE', 'config', message, { hint: `run ${help}`, cause });
+}
 
-input/output:
-  -o, --output <path>     output file (video: .mp4 .mkv .mov …; image: same kinds as input) or directory
-                          (default: <input>-restored next to the input)
-  --overwrite             replace an existing output
-settings (each is a config key; see config/default.json):
-  --model <dir|name>      model directory with manifest.json, or a bundled model: f2d-lite, f2d-lite-int8  (model.dir)
-  --provider <name>       cpu | cuda | webgpu                       (model.provider)
-  --threads <n>           onnxruntime threads, 0 = automatic        (model.threads)
-  --parser-interval <n>   run the parser every n frames             (model.parserInterval)
-  --crf <0-51>            H.264 quality, lower is better            (encode.crf)
-  --preset <name>         x264 preset, ultrafast … veryslow         (encode.preset)
-  --jpeg-quality <1-100>  --webp-quality <0-100>                    (image.*)
-  --progress <mode>       auto | bar | lines | off                  (log.progress)
-  --set <key>=<value>     any config key, e.g. --set model.tileSize=512
-                          (a command refuses keys it does not read: f2d serve takes serve.parserInterval
-                          and serve.encoder.* instead of --parser-interval, --crf, --preset)
-  --config <file>         JSON config file; order: defaults < file < F2D_* env vars < flags
-live (f2d serve):
-  --source <uri>          rtsp://… | /dev/videoN | http(s)://… (HLS) | file | demo   (serve.source)
-  --host <addr>  --port <n>   where the viewer is served, default 127.0.0.1:8080   (serve.host, serve.port)
-  --token <secret>        viewers must open the URL with ?token=<secret>; 8+ characters   (serve.token)
-  --loop                  play a file source again when it ends                    (serve.loop)
-  --record <dir>          also record the restored stream as segmented MP4         (serve.record.dir)
-  --pipeline <name|file>  settings from pipelines/<name>.json, e.g. dashcam-live
-weather and benchmark (f2d degrade, f2d eval):
-  --weather <name>        a configuration of models/synth/manifest.json: rain, low_haze, haze_snow,
-                          low_haze_rain … (11: 4 single, 5 pairs, 2 triples)       (synth.weather)
-  --seed <n>              seed of the synthetic weather, default 0                 (synth.seed)
-  --synth <name>          train (models/synth, default) or independent (models/synth-independent:
-                          CDD-11-style, never trained on: measures generalisation)  (synth.generator)
-  --photos <dir>          photos with manifest.json ({file, split}); default scripts/data/photos (eval.photos)
-  --limit <n>             benchmark only the first n validation photos, 0 = all    (eval.limit)
-  --save <dir>            also write the benchmark images (clear/, <weather>/, restored/)  (eval.save)
-  crop size: --set eval.width=512 --set eval.height=384 (the default; multiples of 16)
-output and diagnostics:
-  --json                  print a JSON summary (frames, seconds, fps, per-stage ms) on stdout
-  -v, --verbose           debug logs and stack traces      -q, --quiet   warnings and errors only
-  --print-config          print the effective configuration and exit
-  -h, --help              --version`;
+/** What the options say, read in order so that the last of `--loop` / `--no-loop` wins. */
+interface OptionValues {
+  readonly strings: Map<string, string[]>;
+  readonly booleans: Map<string, boolean>;
+  /** Each flag given, as written (`-o`, `--no-json`), by table name. */
+  readonly given: Map<string, string>;
+}
 
-function usageError(message: string, cause?: unknown): F2dError {
-  return new F2dError('ERR_CONFIG_USAGE', 'config', message, { hint: 'run `f2d --help` for the commands and flags', cause });
+function readOptions(tokens: readonly { kind: string; name?: string; rawName?: string; value?: string | undefined }[]): OptionValues {
+  const values: OptionValues = { strings: new Map(), booleans: new Map(), given: new Map() };
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined) continue;
+    const negated = t.name.startsWith('no-') && flagSpec(t.name) === undefined;
+    const name = negated ? t.name.slice(3) : t.name;
+    const spec = flagSpec(name);
+    if (spec === undefined) continue;
+    values.given.set(name, t.rawName ?? `--${t.name}`);
+    if (spec.type === 'boolean') values.booleans.set(name, !negated);
+    else values.strings.set(name, spec.multiple ? [...(values.strings.get(name) ?? []), t.value ?? ''] : [t.value ?? '']);
+  }
+  return values;
+}
+
+/** `f2d help [command]` is `f2d [command] --help`. */
+function splitCommand(positionals: readonly string[]): { command: CommandName | null; rest: string[]; help: boolean } {
+  const asHelp = positionals[0] === 'help';
+  const [first, ...rest] = asHelp ? positionals.slice(1) : positionals;
+  if (first === undefined) return { command: null, rest, help: asHelp };
+  if (!(COMMANDS as readonly string[]).includes(first)) {
+    throw usageError(`unknown command "${first}"; commands: ${COMMANDS.join(', ')}`);
+  }
+  return { command: first as CommandName, rest, help: asHelp };
+}
+
+/** Flags without a config key that `command` does not take are refused, as flags with one are (command-keys.ts). */
+function refuseFlagsNotTaken(command: CommandName, given: ReadonlyMap<string, string>): void {
+  for (const [name, written] of given) {
+    const spec = flagSpec(name);
+    if (spec?.key !== undefined || spec?.commands === undefined || spec.commands === 'all' || spec.commands.includes(command)) continue;
+    throw usageError(`f2d ${command} does not take ${written}; it is for ${spec.commands.map((c) => `f2d ${c}`).join(', ')}`, command);
+  }
 }
 
 /**
  * Parses the arguments after `node main.js`.
  *
- * @throws {F2dError} ERR_CONFIG_USAGE for unknown flags or commands, missing values, `--set` without `=`
+ * @throws {F2dError} ERR_CONFIG_USAGE for unknown flags or commands, missing values, `--set` without `=`,
+ *   a flag without a config key that the command does not take
  */
 export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (cause) {
-    throw usageError((cause as Error).message.split('\n')[0] ?? 'invalid arguments', cause);
+    throw usageError((cause as Error).message.split('\n')[0] ?? 'invalid arguments', null, cause);
   }
-  const { values, positionals } = parsed;
-  const [first, ...rest] = positionals;
-  let command: CommandName | null = null;
-  if (first !== undefined) {
-    if (!(COMMANDS as readonly string[]).includes(first)) {
-      throw usageError(`unknown command "${first}"; commands: ${COMMANDS.join(', ')}`);
-    }
-    command = first as CommandName;
-  }
+  const { command, rest, help } = splitCommand(parsed.positionals);
+  const { strings, booleans, given } = readOptions(parsed.tokens);
+  if (command !== null) refuseFlagsNotTaken(command, given);
+  const string = (name: string): string | undefined => strings.get(name)?.at(-1);
   const flags: FlagValue[] = [];
-  for (const [name, key] of Object.entries(CONFIG_FLAGS)) {
-    const v = (values as Record<string, string | boolean | undefined>)[name];
-    if (v !== undefined) flags.push({ key, value: v, flag: `--${name}` });
+  for (const spec of FLAGS) {
+    if (spec.key === undefined) continue;
+    const value = spec.type === 'boolean' ? booleans.get(spec.name) : string(spec.name);
+    if (value !== undefined) flags.push({ key: spec.key, value, flag: given.get(spec.name) ?? `--${spec.name}` });
   }
-  for (const s of values.set ?? []) {
+  for (const s of strings.get('set') ?? []) {
     const eq = s.indexOf('=');
-    if (eq <= 0) throw usageError(`--set "${s}" must look like key=value, e.g. --set encode.crf=18`);
+    if (eq <= 0) throw usageError(`--set "${s}" must look like key=value, e.g. --set encode.crf=18`, command);
     flags.push({ key: s.slice(0, eq), value: s.slice(eq + 1), flag: `--set ${s}` });
   }
-  if (values.verbose) flags.push({ key: 'log.level', value: 'debug', flag: '--verbose' });
-  else if (values.quiet) {
-    flags.push({ key: 'log.level', value: 'warn', flag: '--quiet' });
-    if (values.progress === undefined) flags.push({ key: 'log.progress', value: 'off', flag: '--quiet' });
+  const verbose = booleans.get('verbose') ?? false;
+  const quiet = booleans.get('quiet') ?? false;
+  if (verbose) flags.push({ key: 'log.level', value: 'debug', flag: given.get('verbose') ?? '--verbose' });
+  else if (quiet) {
+    flags.push({ key: 'log.level', value: 'warn', flag: given.get('quiet') ?? '--quiet' });
+    if (!strings.has('progress')) flags.push({ key: 'log.progress', value: 'off', flag: given.get('quiet') ?? '--quiet' });
   }
   return {
     command,
     positionals: rest,
-    output: values.output,
-    configFile: values.config,
-    pipeline: values.pipeline,
+    output: string('output'),
+    configFile: string('config'),
+    pipeline: string('pipeline'),
     flags,
-    json: values.json ?? false,
-    pairs: values.pairs ?? false,
-    verbose: values.verbose ?? false,
-    quiet: values.quiet ?? false,
-    printConfig: values['print-config'] ?? false,
-    help: values.help ?? false,
-    version: values.version ?? false,
+    json: booleans.get('json') ?? false,
+    pairs: booleans.get('pairs') ?? false,
+    wait: booleans.get('wait') ?? false,
+    verbose,
+    quiet,
+    printConfig: booleans.get('print-config') ?? false,
+    help: help || (booleans.get('help') ?? false),
+    version: booleans.get('version') ?? false,
   };
 }

@@ -10,7 +10,7 @@
 import type { FlagValue } from '../config/load.js';
 import { findKey } from '../config/keys.js';
 import { F2dError } from '../errors.js';
-import { COMMANDS, type CommandName } from './args.js';
+import { COMMANDS, type CommandName } from './flags.js';
 
 interface Reads {
   /** Sections or keys read (a section covers every key under it). */
@@ -41,6 +41,9 @@ const READS: Readonly<Record<CommandName, Reads>> = {
     // Every benchmark image is a new scene: the parser runs on each, one stream at a time.
     ignores: { 'model.streams': null, 'model.parserInterval': null, 'synth.weather': null },
   },
+  // `queue add` only enqueues: the workers restore, with their own model and encode settings.
+  queue: { keys: ['queue', 'output', 'log'], ignores: { 'queue.concurrency': null, 'queue.metricsPort': null } },
+  worker: { keys: [...FILE_JOB, 'queue'] },
 };
 
 function covers(prefixes: readonly string[], key: string): boolean {

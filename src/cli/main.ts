@@ -12,14 +12,17 @@ import { EXIT_CODES, exitCodeFor, toF2dError, type F2dError } from '../errors.js
 import { createLogger, type LogSink } from '../log.js';
 import { setFfmpegLogLevel } from '../media/index.js';
 import { removeTemporaryOutputs, type RunSummary } from '../restore/index.js';
-import { parseCliArgs, USAGE, type ParsedArgs } from './args.js';
+import { parseCliArgs, type ParsedArgs } from './args.js';
 import { checkFlagsForCommand } from './command-keys.js';
 import { degradeCommand } from './commands/degrade.js';
 import { evalCommand } from './commands/eval.js';
+import { queueCommand } from './commands/queue.js';
 import type { CommandContext } from './commands/context.js';
 import { restoreCommand } from './commands/restore.js';
 import { serveCommand } from './commands/serve.js';
 import { startCommand } from './commands/start.js';
+import { workerCommand } from './commands/worker.js';
+import { commandHelp, mainHelp } from './help.js';
 import { createProgressView, type ProgressView } from './progress.js';
 import { formatError, formatSummary, summaryJson } from './report.js';
 import { listenForStop } from './stop-signals.js';
@@ -50,6 +53,8 @@ export function exitCodeForSummary(summary: RunSummary): number {
 async function runCommand(args: ParsedArgs, config: Config, io: MainIo, ctx: CommandContext): Promise<number> {
   if (args.command === 'serve') return serveCommand(ctx, io.stdout);
   if (args.command === 'eval') return evalCommand(args, ctx, io.stdout);
+  if (args.command === 'queue') return queueCommand(args, ctx, io.cwd, io.stdout);
+  if (args.command === 'worker') return workerCommand(ctx, io.stdout);
   const summary =
     args.command === 'start'
       ? await startCommand(ctx)
@@ -81,7 +86,7 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
     const args = parseCliArgs(argv);
     verbose = args.verbose;
     if (args.help) {
-      io.stdout.write(`${USAGE}\n`);
+      io.stdout.write(`${args.command === null ? mainHelp() : commandHelp(args.command)}\n`);
       return 0;
     }
     if (args.version) {
@@ -97,7 +102,7 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
       return 0;
     }
     if (args.command === null) {
-      io.stderr.write(`${USAGE}\n`);
+      io.stderr.write(`${mainHelp()}\n`);
       return EXIT_CODES.config;
     }
     setFfmpegLogLevel(config.log.level === 'debug' ? 'errors' : 'quiet');

@@ -90,10 +90,10 @@ export const logSchema = z
   })
   .strict();
 
-/** What `f2d start` (and so `npm start`) does until live serving lands. */
+/** `f2d start`: restore a clip to a file, the quickest check that the install works (`npm start` serves the live demo). */
 export const startSchema = z
   .object({
-    /** Clip restored by `f2d start`; relative paths are resolved at load. */
+    /** Clip restored by `f2d start` (default: the demo clip shipped in models/demo); relative paths are resolved at load. */
     input: z.string().min(1),
     /** Where it goes; `null` = `f2d-stream/` in the system temp directory. */
     output: z.string().min(1).nullable(),
@@ -166,6 +166,29 @@ export const serveSchema = z
   })
   .strict();
 
+/** `f2d queue` and `f2d worker`: restoration spread over machines through Redis (BullMQ, `src/queue/`). */
+export const queueSchema = z
+  .object({
+    /** Redis of the queue, `redis://[user:pass@]host:port[/db]`. */
+    redis: z.string().min(1),
+    /** BullMQ queue name: queues of one Redis with different names never share jobs. */
+    name: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/),
+    /** Tries of a job before it is marked failed (a crashed worker's try counts once its lock expires). */
+    attempts: z.number().int().min(1).max(100),
+    /**
+     * How long a worker's claim on a job lasts without renewal (it renews every half of it
+     * while alive): after a worker dies, its job is redone by another after at most this long.
+     */
+    lockDurationSec: z.number().min(1).max(3600),
+    /** Jobs one worker runs at once; they share the worker's one model. */
+    concurrency: z.number().int().min(1).max(64),
+    /** `f2d worker` serves Prometheus metrics on this port (`/metrics`); null = none, 0 = any free port. */
+    metricsPort: z.number().int().min(0).max(65535).nullable(),
+    /** Give up on an unreachable Redis after this long, with ERR_QUEUE_REDIS, instead of retrying forever. */
+    connectTimeoutSec: z.number().min(0.5).max(300),
+  })
+  .strict();
+
 /** Weather synthesis (`models/synth/`) for `f2d degrade` and `f2d eval`. */
 export const synthSchema = z
   .object({
@@ -224,6 +247,7 @@ export const configSchema = z
     serve: serveSchema,
     synth: synthSchema,
     eval: evalSchema,
+    queue: queueSchema,
     pipeline: pipelineSchema,
   })
   .strict()

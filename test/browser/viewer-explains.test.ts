@@ -7,6 +7,7 @@ import { MetricsRegistry } from '../../src/prometheus.js';
 import { LiveServer, defaultViewerDir } from '../../src/server/live-server.js';
 import { StreamHub } from '../../src/server/stream-hub.js';
 import { CHROMIUM, requires } from '../helpers/requires.js';
+import { Resources } from '../helpers/resources.js';
 
 /**
  * The viewer page in Chromium against a server with a token and no pipeline
@@ -21,22 +22,24 @@ describe('browser: the viewer explains itself', function () {
   let server: LiveServer;
   let context: BrowserContext;
   let profile: string;
+  const resources = new Resources();
 
   before(async function () {
     requires(this, 'chromium');
     const hub = new StreamHub({ maxBufferedBytes: 1 << 20, keyRequestIntervalMs: 0, maxBadMessages: 5, hello: { source: 'file', sourceLabel: 'drive.mp4', pipeline: 'test' } });
-    server = await LiveServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, viewerDir: defaultViewerDir(), hub, metrics: new MetricsRegistry({ processMetrics: false }), health: () => ({ ok: true }) });
+    server = await resources.add(LiveServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, viewerDir: defaultViewerDir(), hub, metrics: new MetricsRegistry({ processMetrics: false }), health: () => ({ ok: true }) }));
     profile = mkdtempSync(path.join(tmpdir(), 'f2d-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    context = await resources.add(
+      chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      }),
+    );
   });
 
   after(async () => {
-    await context?.close();
-    await server?.close();
+    await resources.closeAll();
     if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 

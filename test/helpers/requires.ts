@@ -19,6 +19,8 @@ export const PYTHON = process.env['PYTHON'] ?? '/usr/bin/python3';
 const PROBES = {
   chromium: [CHROMIUM, '--version'],
   ffmpeg: ['ffmpeg', '-version'],
+  // The distributed queue's tests (test/helpers/redis-server.ts starts one per suite).
+  'redis-server': ['redis-server', '--version'],
   // `__version__` because an empty directory named torch still imports (as a namespace package).
   'python3-torch': [PYTHON, '-c', 'import torch; torch.__version__'],
   'python3-onnx': [PYTHON, '-c', 'import onnx; onnx.__version__'],

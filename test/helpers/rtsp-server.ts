@@ -29,35 +29,40 @@ function encodeClip(clip: string, fps: number): readonly AccessUnit[] {
   const cached = encoded.get(key);
   if (cached) return cached;
   const units: AccessUnit[] = [];
-  const demuxer = Demuxer.openSync(clip);
-  const video = demuxer.video();
-  if (!video) {
-    demuxer.closeSync();
-    throw new Error(`${clip} has no video stream`);
-  }
-  const decoder = Decoder.createSync(video);
-  // Codec options go through setOption: Encoder.create's `options` bag crashes node-av 6.1.1 at exit.
-  const encoder = Encoder.createSync(FF_ENCODER_LIBX264, {
-    decoder,
-    configure: (ctx) => {
-      ctx.gopSize = fps;
-      ctx.maxBFrames = 0;
-      for (const [name, value] of [['preset', 'ultrafast'], ['tune', 'zerolatency'], ['x264-params', 'repeat-headers=1']]) {
-        ctx.setOption(name as string, value as string, undefined as never, AV_OPT_SEARCH_CHILDREN);
-      }
-    },
-  });
   const keep = (packets: Packet[]): void => {
     for (const p of packets) {
       if (p.data) units.push({ data: Buffer.from(p.data), key: p.isKeyframe });
       p.free();
     }
   };
+  const settings: [string, string][] = [
+    ['preset', 'ultrafast'],
+    ['tune', 'zerolatency'],
+    ['x264-params', 'repeat-headers=1'],
+  ];
+  const demuxer = Demuxer.openSync(clip);
+  let decoder: Decoder | null = null;
+  let encoder: Encoder | null = null;
   try {
+    const video = demuxer.video();
+    if (!video) throw new Error(`${clip} has no video stream`);
+    decoder = Decoder.createSync(video);
+    // Codec options go through setOption: Encoder.create's `options` bag crashes node-av 6.1.1 at exit.
+    encoder = Encoder.createSync(FF_ENCODER_LIBX264, {
+      decoder,
+      configure: (ctx) => {
+        ctx.gopSize = fps;
+        ctx.maxBFrames = 0;
+        for (const [name, value] of settings) {
+          if (ctx.setOption(name, value, undefined as never, AV_OPT_SEARCH_CHILDREN) < 0) throw new Error(`libx264 refused ${name}=${value}`);
+        }
+      },
+    });
+    const [dec, enc] = [decoder, encoder];
     const feed = (packet: Packet | null): void => {
-      for (const frame of decoder.decodeAllSync(packet)) {
+      for (const frame of dec.decodeAllSync(packet)) {
         try {
-          keep(encoder.encodeAllSync(frame));
+          keep(enc.encodeAllSync(frame));
         } finally {
           frame.free();
         }
@@ -72,10 +77,10 @@ function encodeClip(clip: string, fps: number): readonly AccessUnit[] {
       }
     }
     feed(null);
-    keep(encoder.encodeAllSync(null));
+    keep(enc.encodeAllSync(null));
   } finally {
-    encoder.close();
-    decoder.close();
+    encoder?.close();
+    decoder?.close();
     demuxer.closeSync();
   }
   if (units.length === 0 || !units[0]?.key) throw new Error(`${clip}: the encoded clip does not start with a key frame`);
@@ -130,8 +135,13 @@ export class TestRtspServer {
     return `rtsp://127.0.0.1:${this.port}/live`;
   }
 
-  /** Starts serving; `port` 0 picks a free one (pass a previous server's port to "come back"). */
+  /**
+   * Starts serving; `port` 0 picks a free one (pass a previous server's port to "come back").
+   * The clip's pictures are sent at `fps`, whatever its own rate.
+   */
   static async start(clip: string, port = 0, fps = 25): Promise<TestRtspServer> {
+    // Encoded before listening: a clip that cannot be encoded leaves no server behind.
+    const units = quietly(() => encodeClip(clip, fps));
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -141,12 +151,7 @@ export class TestRtspServer {
     if (address === null || typeof address === 'string') throw new Error('no TCP address');
     const rtsp = new TestRtspServer(server, address.port);
     server.on('connection', (socket) => rtsp.#accept(socket));
-    try {
-      rtsp.#play(quietly(() => encodeClip(clip, fps)), fps);
-    } catch (err) {
-      await rtsp.stop();
-      throw err;
-    }
+    rtsp.#play(units, fps);
     return rtsp;
   }
 

@@ -2,7 +2,8 @@
  * SIGTERM (systemd, Docker, `kill`) stops `f2d restore` and `f2d serve
  * --record` as Ctrl-C does, in a real child process: the restore finishes a
  * playable file of the frames done and exits 143 with no hidden partial file
- * left; the server closes its open recording segment so that it plays.
+ * left; the server closes its open recording segment so that it plays, and
+ * exits 128 + the signal's number like the restore (130 for Ctrl-C).
  * Before, SIGTERM killed the process at once: no output, a hidden partial
  * file, and a segment without its index.
  */
@@ -88,6 +89,18 @@ describe('cli: SIGTERM stops like Ctrl-C (child process)', function () {
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no hidden partial file');
   });
 
+  it('f2d serve: Ctrl-C (SIGINT) stops it with exit 130, as it stops the other commands', async () => {
+    const args = [
+      'serve', '--source', SAMPLE_CLIP, '--loop', '--port', '0', '--model', TINY_MODEL,
+      '--set', 'serve.width=160', '--set', 'serve.height=120', '--set', 'model.threads=1',
+    ];
+    // Before, a stopped server exited 0, so a supervisor could not tell a stop from a source that ended.
+    const { code, stderr } = await runUntil(args, (s) => /source .* open at/.test(s), 'SIGINT', 500);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /SIGINT: stopping/);
+    assert.match(stderr, /stopped: \d+ frames in/);
+  });
+
   it('f2d serve --record: the open segment is closed and plays', async () => {
     const record = join(dir, 'recordings');
     const args = [
@@ -96,7 +109,7 @@ describe('cli: SIGTERM stops like Ctrl-C (child process)', function () {
     ];
     // Stop a second after recording starts, well inside the first (10-minute) segment.
     const { code, stderr } = await runUntil(args, (s) => /recording the restored stream/.test(s), 'SIGTERM', 1000);
-    assert.notEqual(code, null, `ended by the signal itself: ${stderr}`);
+    assert.equal(code, 143, stderr);
     assert.match(stderr, /SIGTERM: stopping/);
     assert.ok(existsSync(record), stderr);
     const segments = readdirSync(record).filter((f) => f.endsWith('.mp4'));

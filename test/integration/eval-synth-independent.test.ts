@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OnnxDegrader } from '../../src/model/onnx-degrader.js';
+import { Resources } from '../helpers/resources.js';
 
 const SYNTH_INDEPENDENT = fileURLToPath(new URL('../../models/synth-independent', import.meta.url));
 /** As for models/synth: a value lying at .5 may round either way, so one 8-bit step on at most 0.5% of values. */
@@ -27,6 +28,7 @@ const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteO
 describe('eval: independent weather synthesis (models/synth-independent through OnnxDegrader)', function () {
   this.timeout(60_000);
   let synth: OnnxDegrader;
+  const resources = new Resources();
   let manifest: SynthManifestJson;
   let golden: { input: Uint8Array; flags: number[]; params: Float32Array; noise: Float32Array; degraded: Uint8Array };
 
@@ -40,9 +42,9 @@ describe('eval: independent weather synthesis (models/synth-independent through 
       noise: f32(await read('noise.f32')),
       degraded: new Uint8Array(await read('degraded.u8')),
     };
-    synth = await OnnxDegrader.create({ modelDir: SYNTH_INDEPENDENT, provider: 'cpu', threads: 1 });
+    synth = await resources.add(OnnxDegrader.create({ modelDir: SYNTH_INDEPENDENT, provider: 'cpu', threads: 1 }));
   });
-  after(() => synth?.close());
+  after(() => resources.closeAll());
 
   const frame = () => ({ width: manifest.golden.width, height: manifest.golden.height, data: golden.input.slice() });
 

@@ -11,6 +11,12 @@ import { fillUniform } from '../../src/model/prng.js';
 import { Resources } from '../helpers/resources.js';
 
 const SYNTH = fileURLToPath(new URL('../../models/synth', import.meta.url));
+
+/** How many uniform parameters the shipped synthesis takes (its manifest's nParams). */
+async function parameterCount(): Promise<number> {
+  const manifest = JSON.parse(await readFile(path.join(SYNTH, 'manifest.json'), 'utf8')) as { nParams: number };
+  return manifest.nParams;
+}
 /**
  * Tolerance of the golden parity: PyTorch and onnxruntime may round a value
  * lying at .5 differently, so a uint8 may differ by one step; at least 99.5%
@@ -67,7 +73,7 @@ describe('eval: weather synthesis (models/synth through OnnxDegrader)', function
     const storm = 11;
     // Explicit parameters drawn from the storm seed = paramsSeed: the same picture.
     const viaSeed = await synth.degrade(frame(), { configuration: 'rain', seed: 5, paramsSeed: storm });
-    const explicit = await synth.degrade(frame(), { configuration: 'rain', seed: 5, params: fillUniform(new Float32Array(16), storm) });
+    const explicit = await synth.degrade(frame(), { configuration: 'rain', seed: 5, params: fillUniform(new Float32Array(await parameterCount()), storm) });
     assert.deepEqual(viaSeed.frame.data, explicit.frame.data);
     // Without paramsSeed the parameters come from seed.
     const plain = await synth.degrade(frame(), { configuration: 'rain', seed: storm });

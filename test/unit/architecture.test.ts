@@ -27,6 +27,7 @@ import {
 const LAYERS: readonly (readonly string[])[] = [
   ['cli'], // the f2d command: argv → config → a command → exit code
   ['cli/commands'], // one per command: parse its arguments, run a job, print
+  ['queue'], // the distributed queue (BullMQ on Redis): enqueue, status, the worker that runs the file job
   ['jobs'], // what a command (or a queue worker) runs: the file job, the live application, the benchmark
   ['live', 'live/sources', 'live/operators', 'restore', 'eval'], // the live pipeline, the file loop, the benchmark maths
   ['server'], // HTTP + WebSocket for the viewers
@@ -55,6 +56,11 @@ describe('architecture: folder boundaries and layers', () => {
 
   it("onnxruntime only in the model worker's session module", () => {
     const bad = [...packageImports(imports, 'onnxruntime-node'), ...packageImports(imports, 'onnxruntime-common')].filter((i) => i.from !== 'model/worker/session.ts');
+    assert.deepEqual(bad.map(where), []);
+  });
+
+  it('bullmq and ioredis only in src/queue', () => {
+    const bad = [...packageImports(imports, 'bullmq'), ...packageImports(imports, 'ioredis')].filter((i) => folderOf(i.from) !== 'queue');
     assert.deepEqual(bad.map(where), []);
   });
 

@@ -23,15 +23,15 @@ describe('cli/report', () => {
   it('prints code, message and hint, and the stack only when verbose', () => {
     const err = new F2dError('ERR_INPUT_NOT_FOUND', 'input', 'input "x.mp4" does not exist', { hint: 'check the path' });
     assert.equal(formatError(err, false), 'error [ERR_INPUT_NOT_FOUND] input "x.mp4" does not exist\nhint: check the path');
-    const verbose = formatError(new F2dError('ERR_X', 'internal', 'outer', { cause: new Error('inner') }), true);
+    const verbose = formatError(new F2dError('ERR_INTERNAL', 'internal', 'outer', { cause: new Error('inner') }), true);
     assert.match(verbose, /\n {4}at /);
     assert.match(verbose, /caused by: Error: inner/);
   });
 
   it('maps categories to exit codes; unknown errors become ERR_INTERNAL', () => {
-    assert.equal(exitCodeFor(new F2dError('ERR_A', 'config', 'm')), 2);
-    assert.equal(exitCodeFor(new F2dError('ERR_A', 'input', 'm')), 3);
-    assert.equal(exitCodeFor(new F2dError('ERR_A', 'model', 'm')), 5);
+    assert.equal(exitCodeFor(new F2dError('ERR_CONFIG_USAGE', 'config', 'm')), 2);
+    assert.equal(exitCodeFor(new F2dError('ERR_INPUT_NOT_FOUND', 'input', 'm')), 3);
+    assert.equal(exitCodeFor(new F2dError('ERR_MODEL_LOAD', 'model', 'm')), 5);
     assert.equal(exitCodeFor(new OutputError('ERR_OUTPUT_EXISTS', 'm')), 7);
     const wrapped = toF2dError(new RangeError('bad'));
     assert.equal(wrapped.code, 'ERR_INTERNAL');

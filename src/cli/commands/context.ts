@@ -24,4 +24,6 @@ export interface CommandArgs {
   readonly json: boolean;
   /** `f2d eval --pairs <degradedDir> <cleanDir>`: score existing images instead of the benchmark. */
   readonly pairs: boolean;
+  /** `f2d queue add --wait`: block until every enqueued file is done. */
+  readonly wait: boolean;
 }

@@ -3,13 +3,15 @@
  * The application itself is `src/jobs/serve-live.ts`; this runs it until
  * Ctrl-C and prints where to watch.
  */
+import { EXIT_CODES } from '../../errors.js';
 import { startServe } from '../../jobs/serve-live.js';
 import type { CommandContext } from './context.js';
 
 /**
- * Runs `f2d serve` until Ctrl-C, or until a file source ends (without loop).
+ * Runs `f2d serve` until Ctrl-C (or SIGTERM, SIGHUP), or until a file source ends (without loop).
  *
- * @returns the exit code (0 on a clean stop)
+ * @returns the exit code: 0 when the source ended, 130 when stopped (main turns it into 128 + the
+ *   signal's number, as for the other commands)
  */
 export async function serveCommand(ctx: CommandContext, stdout: NodeJS.WritableStream): Promise<number> {
   const log = ctx.log.child('serve');
@@ -26,5 +28,5 @@ export async function serveCommand(ctx: CommandContext, stdout: NodeJS.WritableS
   }
   const s = handle.run.status();
   log.info(`stopped: ${s.framesIn} frames in, ${s.framesOut} out, ${s.dropped} dropped while the restorer was busy`);
-  return 0;
+  return ctx.signal.aborted ? EXIT_CODES.interrupted : 0;
 }

@@ -5,6 +5,9 @@
  * Only this file and the worker-side engine touch onnxruntime-node; the
  * main thread never loads it (its `run()` blocks the event loop).
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { F2dError } from '../../errors.js';
 import type { ExecutionProvider } from '../types.js';
@@ -62,6 +65,28 @@ function firstLine(err: unknown): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
 }
 
+/** Where onnxruntime-node keeps its native libraries for this platform; its install script adds the CUDA provider there. */
+function nativeLibDir(): string {
+  const main = createRequire(import.meta.url).resolve('onnxruntime-node');
+  return join(dirname(dirname(main)), 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/**
+ * Why cuda may not load, and the fix. The CUDA provider libraries are not in
+ * the npm package: onnxruntime-node's install script downloads them from
+ * NuGet, unless told to skip (`onnxruntime-node-install=skip`, as this
+ * repository's .npmrc says so that `npm install` works offline).
+ */
+function cudaHint(): string {
+  const runtime = 'cuda needs an NVIDIA GPU with the CUDA 12 and cuDNN 9 runtime libraries on the library path';
+  if (existsSync(join(nativeLibDir(), 'libonnxruntime_providers_cuda.so'))) return `${runtime}.`;
+  return (
+    `${runtime}, and onnxruntime-node's CUDA provider, which is not installed (an install with onnxruntime-node-install=skip, ` +
+    "as in this repository's .npmrc, leaves it out): `npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` " +
+    'downloads it from NuGet (offline: see "GPU" in the README).'
+  );
+}
+
 /**
  * Opens one ONNX graph. When `provider` is not `cpu` and fails to load (no
  * GPU, missing CUDA libraries, no WebGPU adapter), falls back to `cpu` and
@@ -89,7 +114,7 @@ export async function openSession(file: string, settings: SessionSettings): Prom
         `execution provider '${settings.provider}' failed to load for ${file} (${firstLine(err)}); ` +
           `falling back to 'cpu'. onnxruntime-node lists [${known.join(', ')}]; ` +
           (settings.provider === 'cuda'
-            ? 'cuda needs an NVIDIA GPU, CUDA 12 and the onnxruntime CUDA libraries (npm install without --ignore-scripts, with internet access).'
+            ? cudaHint()
             : 'webgpu needs a Vulkan adapter (a GPU driver, or Mesa lavapipe >= 25).') +
           ' Set provider to cpu to silence this warning.',
       );

@@ -1,0 +1,55 @@
+/**
+ * What travels through Redis: one job per file, its data, its progress and its
+ * result. Plain JSON, read by workers and by `f2d queue status` of any version
+ * that shares the queue, so fields are only ever added.
+ */
+import { createHash } from 'node:crypto';
+
+/** A file to restore: paths every worker sees (shared storage), made absolute when added. */
+export interface RestoreJobData {
+  readonly input: string;
+  readonly output: string;
+  readonly overwrite: boolean;
+}
+
+/** What a running job reports (`job.updateProgress`), for `f2d queue status`. */
+export interface RestoreJobProgress {
+  readonly frames: number;
+  /** `null` when the input does not say how many frames it has. */
+  readonly total: number | null;
+  readonly fps: number;
+}
+
+/** What a finished job returns (`job.returnvalue`). */
+export interface RestoreJobResult {
+  readonly output: string;
+  readonly frames: number;
+  readonly seconds: number;
+  readonly fps: number;
+  /** Damage in the input, a size change: the same warnings `f2d restore` prints. */
+  readonly warnings: readonly string[];
+}
+
+/** The BullMQ job name of a file restore. */
+export const RESTORE_JOB = 'restore-file';
+
+/**
+ * The job id of an output: adding the same file to the same output twice finds the first
+ * job instead of restoring it again (BullMQ ignores an add whose id exists).
+ */
+export function jobIdFor(output: string): string {
+  return `file-${createHash('sha256').update(output).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * A failure as stored in the job (`failedReason`): `ERR_CODE: message`, so that status can
+ * show the code that `f2d restore` would have exited with.
+ */
+export function failureText(code: string, message: string, hint: string | undefined): string {
+  return `${code}: ${message}${hint === undefined ? '' : ` (${hint})`}`;
+}
+
+/** The code of a stored failure, or `null` for a failure without one (a stalled job). */
+export function failureCode(failedReason: string): string | null {
+  return /^(ERR_[A-Z0-9_]+): /.exec(failedReason)?.[1] ?? null;
+}
