@@ -13,6 +13,8 @@ export class LiveRecording {
   readonly #settings: ServeConfig['record'];
   readonly #log: Logger;
   #recorder: Promise<LiveRecorder> | null = null;
+  /** The last write in flight: writes run one after another, and close waits for them. */
+  #tail: Promise<void> = Promise.resolve();
   #failed = false;
 
   /** `settings.dir` null: records nothing. */
@@ -29,8 +31,11 @@ export class LiveRecording {
       this.#log.info(`recording the restored stream to ${dir} in ${segmentSec} s segments`);
       return r;
     });
-    this.#recorder
-      .then((r) => r.write(restored.data, restored.key, frame.source.captureMs))
+    const recorder = this.#recorder;
+    this.#tail = this.#tail
+      .then(async () => {
+        if (!this.#failed) await (await recorder).write(restored.data, restored.key, frame.source.captureMs);
+      })
       .catch((err: unknown) => {
         // Recording is a side job: report once and stop recording; the live stream goes on.
         this.#failed = true;
@@ -45,6 +50,7 @@ export class LiveRecording {
 
   /** Finishes the open segment; idempotent. */
   async close(): Promise<void> {
+    await this.#tail;
     // A recorder that failed to start was already reported.
     await (await this.recorder())?.close();
   }
