@@ -74,9 +74,9 @@ SNOW_SOFTEN_TAPS = 11     # frame-space softening of the zoomed blobs
 # the zoom widens and lengthens a layer's streaks together (a near drop is longer and wider).
 RAIN_LAYERS = (
     # share of the seeds, canvas streak length range, zoom range, brightness gain
-    dict(share=1.0, length=(8.0, 20.0), zoom=(1.0, 1.3), gain=1.0),
-    dict(share=0.30, length=(16.0, 32.0), zoom=(1.5, 2.0), gain=0.9),
-    dict(share=0.12, length=(24.0, 40.0), zoom=(2.4, 3.4), gain=0.7),
+    dict(share=1.0, length=(14.0, 32.0), zoom=(0.9, 1.2), gain=1.0),
+    dict(share=0.30, length=(20.0, 36.0), zoom=(1.5, 2.0), gain=0.9),
+    dict(share=0.12, length=(28.0, 40.0), zoom=(2.4, 3.4), gain=0.7),
 )
 # Snow layers: specks, small, medium, large. Zoom = blob size in reference pixels.
 SNOW_LAYERS = (
@@ -236,7 +236,7 @@ def rain_layer(x: torch.Tensor, params: torch.Tensor, noise: torch.Tensor) -> to
     scale = h / REFERENCE_HEIGHT
     n = len(RAIN_LAYERS)
     u_len, u_zoom = _param(params, "rain_length"), _param(params, "rain_width")
-    density = _range(_param(params, "rain_density"), 0.0025, 0.011).view(-1, 1, 1, 1)
+    density = _range(_param(params, "rain_density"), 0.008, 0.025).view(-1, 1, 1, 1)
     seeds = _interval_seeds(_field(noise, "rain_seeds"), [l["share"] for l in RAIN_LAYERS], density)
     seeds = seeds * (0.35 + 0.65 * _field(noise, "rain_brightness"))
     # Across the streak: a small blur so thin streaks stay smooth after zooming (no aliasing).
@@ -259,9 +259,9 @@ def rain_layer(x: torch.Tensor, params: torch.Tensor, noise: torch.Tensor) -> to
     layers = _separable(layers, [_gauss_taps(s, 7, unit_sum=True) for s in (0.0, 0.5, 1.2)])
     # Levels: the image editor's white point, so overlapping streaks saturate instead of piling up.
     gains = torch.tensor([l["gain"] for l in RAIN_LAYERS], dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
-    brightness = _range(_param(params, "rain_brightness"), 0.45, 0.9).view(-1, 1, 1, 1)
+    brightness = _range(_param(params, "rain_brightness"), 0.15, 0.35).view(-1, 1, 1, 1)
     streaks = (layers * gains).clamp(0.0, 1.0).sum(1, keepdim=True) * brightness
-    veil = _range(_param(params, "rain_veil"), 0.0, 0.02).view(-1, 1, 1, 1)
+    veil = _range(_param(params, "rain_veil"), 0.0, 0.03).view(-1, 1, 1, 1)
     return streaks.clamp(0.0, 1.0) + veil
 
 

@@ -66,7 +66,10 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: 'json', type: 'boolean', commands: ['restore', 'start', 'degrade', 'eval', 'queue'],
     help: 'print a JSON summary (frames, seconds, fps, per-stage ms, warnings, config) on stdout',
-    helpFor: { eval: 'the report as JSON: `--json` on stdout instead of the table, `--json <file>` to a file' },
+    helpFor: {
+      eval: 'the report as JSON: `--json` on stdout instead of the table, `--json <file>` to a file',
+      queue: 'f2d queue status: every file of the queue as JSON on stdout instead of the table',
+    },
   },
   { name: 'pipeline', type: 'string', value: '<name|file>', commands: 'all', help: 'settings from a pipelines/<name>.json of the package, or a JSON file' },
   { name: 'config', type: 'string', value: '<file>', commands: 'all', help: 'JSON config file; layers: defaults < file < pipeline < F2D_* env vars < flags' },

@@ -73,8 +73,9 @@ export async function startQueueWorker(config: WorkerConfig, log: Logger): Promi
       lockDuration: lockMs,
       // The check that puts a dead worker's job back runs as often as a lock lasts.
       stalledInterval: lockMs,
-      // A job whose worker died this many times is failed rather than tried forever.
-      maxStalledCount: queue.attempts,
+      // A job whose worker died `attempts` times is failed rather than tried forever (BullMQ
+      // fails it when its stalls exceed this count).
+      maxStalledCount: queue.attempts - 1,
       autorun: true,
     },
   );

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { queueTarget } from '../../src/queue/queue-target.js';
 import { queueStatus, type FileStatus } from '../../src/queue/status.js';
 import { makeClip, tmpDir } from '../helpers/clips.js';
@@ -75,7 +75,8 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
   before(async function () {
     requires(this, 'redis-server');
     redis = await startRedisServer();
-    dir = tmpDir('queue-workers');
+    // Absolute, as the queue stores its paths.
+    dir = resolve(tmpDir('queue-workers'));
   });
   after(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
@@ -97,7 +98,7 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
 
     // Kill whichever worker took the video, once it has restored some frames.
     let active: FileStatus | undefined;
-    for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
       active = await fileStatus(url, input);
       if (active?.state === 'active' && active.frames >= 25) break;
     }
@@ -107,6 +108,16 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
     workers[victim]!.child.kill('SIGKILL');
     const survivor = workers[1 - victim]!;
 
+    // Meanwhile the file that is not media failed alone, at its first try: another cannot fix it.
+    let failed: FileStatus | undefined;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && failed?.state !== 'failed'; await new Promise((r) => setTimeout(r, 200))) {
+      failed = await fileStatus(url, bad);
+    }
+    assert.equal(failed?.state, 'failed');
+    assert.equal(failed?.errorCode, 'ERR_INPUT_NOT_MEDIA');
+    assert.equal(failed?.attempts, 1, 'an error another try cannot fix is not retried');
+
+    // Adding again waits for the file in progress and tries the failed one once more (it may have been fixed).
     const wait = await f2d(['queue', 'add', input, bad, '-o', out, '--redis', url, '--set', `queue.name=${QUEUE}`, '--wait']);
     const output = join(out, 'drive-restored.mp4');
     assert.equal(wait.code, 3, `exit 3 (input) for the non-media file:\n${wait.stdout}\n${wait.stderr}`);
@@ -116,10 +127,6 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
     const done = await fileStatus(url, input);
     assert.equal(done?.state, 'done');
     assert.equal(done?.worker, names[1 - victim]!.name, 'the surviving worker finished the file');
-    const failed = await fileStatus(url, bad);
-    assert.equal(failed?.state, 'failed');
-    assert.equal(failed?.errorCode, 'ERR_INPUT_NOT_MEDIA');
-    assert.equal(failed?.attempts, 1, 'an error another try cannot fix is not retried');
 
     // The same file restored on one machine.
     const single = join(dir, 'single.mp4');
