@@ -58,6 +58,7 @@ class TrainOptions:
     init_from: str | None = None  # a run's .pt or a compact checkpoint folder to start from
     publish: str | None = None  # where the compact checkpoint of this stage is written
     photo_max_side: int | None = None  # scale training photos down to this long side first
+    clear_fraction: float = 0.0  # share of samples left undegraded (the parser's negatives)
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:

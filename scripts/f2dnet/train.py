@@ -158,7 +158,8 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
     # texture a video frame never has at that scale, so the photos can be scaled down first.
     train_photos = load_photos(photos_dir, "train", opt.patch, opt.photo_max_side)
     val_photos = load_photos(photos_dir, "val", opt.val_size)
-    batches = TrainBatches(train_photos, opt.patch, opt.batch, seed=opt.seed + step, device=device)
+    batches = TrainBatches(train_photos, opt.patch, opt.batch, seed=opt.seed + step, device=device,
+                           clear_fraction=opt.clear_fraction)
     val_items = validation_set(val_photos, opt.val_size, opt.val_images)
     print(f"model {opt.model}: {count_parameters(model)} parameters; {len(train_photos)} train / "
           f"{len(val_photos)} val photos; batch {opt.batch} x {opt.patch} px; on {device}", flush=True)
