@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   ERR_ENCODE_OPEN: { category: 'encode', summary: 'the H.264 encoder cannot start' },
   ERR_ENCODE_FAILED: { category: 'encode', summary: 'H.264 encoding failed mid-file' },
   ERR_ENCODE_IMAGE: { category: 'encode', summary: 'an image cannot be encoded' },
+  ERR_JOIN_MISMATCH: { category: 'encode', summary: "a long video's restored segments cannot be joined with a stream copy (other H.264 parameters, unreadable)" },
   ERR_ENCODE_SIZE: { category: 'encode', summary: 'the live encoder was given an odd frame size (4:2:0 needs even sizes)' },
   ERR_ENCODE_FRAME: { category: 'encode', summary: 'the live encoder was given a picture of the wrong byte length' },
 

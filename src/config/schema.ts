@@ -186,6 +186,12 @@ export const queueSchema = z
     metricsPort: z.number().int().min(0).max(65535).nullable(),
     /** Give up on an unreachable Redis after this long, with ERR_QUEUE_REDIS, instead of retrying forever. */
     connectTimeoutSec: z.number().min(0.5).max(300),
+    /**
+     * A video at least 1.5 times this long is cut at key frames into segments of about this
+     * many seconds, restored as separate jobs (in parallel on several workers) and joined with
+     * a stream copy; 0 = every file is one job.
+     */
+    segmentSec: z.number().min(0).max(86400),
   })
   .strict();
 

@@ -18,3 +18,7 @@ export type { PixelRect } from './resize.js';
 export { imageFormatOf, imageExtensions, isVideoOutputName, videoOutputExtensions, IMAGE_FORMATS } from './formats.js';
 export type { ImageFormat } from './formats.js';
 export { setFfmpegLogLevel } from './log-level.js';
+export { splitAtKeyframes, MIN_SEGMENTS_TO_SPLIT } from './split-at-keyframes.js';
+export type { SegmentSplit, VideoSegment } from './split-at-keyframes.js';
+export { joinSegments } from './join-segments.js';
+export type { JoinSummary, RestoredSegment } from './join-segments.js';

@@ -10,6 +10,31 @@ export interface RestoreJobData {
   readonly input: string;
   readonly output: string;
   readonly overwrite: boolean;
+  /** A long video's segments, stored in its job once cut (see segmented-file.ts); absent for a whole-file job. */
+  readonly split?: FileSplit;
+  /** How many times the file was cut (a file that failed and is added again is cut anew). */
+  readonly splits?: number;
+}
+
+/**
+ * A long video cut at key frames (`queue.segmentSec`): each segment is a child job
+ * ({@link SEGMENT_JOB}) restoring `input` to `output` in the work folder; the file's
+ * job joins them when all are done.
+ */
+export interface FileSplit {
+  /** Which cut of the file (1, 2…): part of its segments' job ids, so that a new cut gets new jobs. */
+  readonly generation: number;
+  /** `<out-dir>/.f2d-work/<job id>`, removed after the join. */
+  readonly workDir: string;
+  readonly segments: readonly SegmentOfFile[];
+}
+
+export interface SegmentOfFile {
+  readonly input: string;
+  readonly output: string;
+  /** Its first frame's time in the source, in the source's video time base (a bigint as text: JSON has none). */
+  readonly startPts: string;
+  readonly frames: number;
 }
 
 /** What a running job reports (`job.updateProgress`), for `f2d queue status`. */
@@ -32,6 +57,14 @@ export interface RestoreJobResult {
 
 /** The BullMQ job name of a file restore. */
 export const RESTORE_JOB = 'restore-file';
+
+/** The BullMQ job name of one segment of a long video: a child of its file's job. */
+export const SEGMENT_JOB = 'restore-segment';
+
+/** The job id of segment `index` of cut `generation` of the file job `fileJobId`: adding it again finds the first. */
+export function segmentJobId(fileJobId: string, generation: number, index: number): string {
+  return `${fileJobId}-g${generation}-seg-${String(index).padStart(4, '0')}`;
+}
 
 /**
  * The job id of an output: adding the same file to the same output twice finds the first

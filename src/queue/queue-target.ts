@@ -9,6 +9,6 @@ export interface QueueTarget extends RedisTarget {
   readonly attempts: number;
 }
 
-export function queueTarget(queue: Config['queue']): QueueTarget {
+export function queueTarget(queue: Pick<Config['queue'], 'redis' | 'connectTimeoutSec' | 'name' | 'attempts'>): QueueTarget {
   return { url: queue.redis, connectTimeoutSec: queue.connectTimeoutSec, name: queue.name, attempts: queue.attempts };
 }

@@ -53,10 +53,15 @@ export async function runRestoreJob(job: Job<RestoreJobData, RestoreJobResult>, 
     for (const w of summary.warnings) log.warn(w);
     return { output: summary.output, frames: summary.frames, seconds: summary.seconds, fps: summary.fps, warnings: summary.warnings };
   } catch (err) {
-    const error = toF2dError(err);
-    const text = failureText(error.code, error.message, error.hint);
-    throw FINAL.has(error.category) ? new UnrecoverableError(text) : new Error(text, { cause: err });
+    throw jobError(err);
   }
+}
+
+/** What a job throws for `err`: final (UnrecoverableError) or to be retried, with the text of {@link failureText}. */
+export function jobError(err: unknown): Error {
+  const error = toF2dError(err);
+  const text = failureText(error.code, error.message, error.hint);
+  return FINAL.has(error.category) ? new UnrecoverableError(text) : new Error(text, { cause: err });
 }
 
 /** Writes the frame count to the job at most once a second, and the last count at the end. */

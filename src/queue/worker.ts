@@ -11,13 +11,13 @@
  */
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { openRestorer } from '../model/open.js';
 import { failureCode, type RestoreJobData, type RestoreJobResult } from './job-data.js';
 import { bullConnection, checkRedis } from './redis.js';
-import { runRestoreJob } from './run-restore-job.js';
+import { runQueuedJob } from './segmented-file.js';
 import { serveMetrics, WorkerMetrics } from './worker-metrics.js';
 
 export type WorkerConfig = Pick<Config, 'model' | 'encode' | 'image' | 'output' | 'queue'>;
@@ -55,13 +55,23 @@ export async function startQueueWorker(config: WorkerConfig, log: Logger): Promi
   const lockMs = queue.lockDurationSec * 1000;
   // BullMQ closes the connections it made itself, not one handed in: this one is quit in close().
   const connection = bullConnection(target);
+  // Where a long file's job adds its segments (the same queue; see segmented-file.ts).
+  const segmentQueue = new Queue<RestoreJobData, RestoreJobResult>(queue.name, { connection });
   const worker = new Worker<RestoreJobData, RestoreJobResult>(
     queue.name,
-    async (job: Job<RestoreJobData, RestoreJobResult>) => {
+    async (job: Job<RestoreJobData, RestoreJobResult>, token?: string) => {
       log.info(`job ${job.id ?? '?'}: ${job.data.input} -> ${job.data.output}${job.attemptsMade > 0 ? ` (try ${job.attemptsMade + 1})` : ''}`);
       metrics.active.inc();
       try {
-        return await runRestoreJob(job, { config, log, restorer, onFrames: (n) => metrics.frames.inc(n) });
+        return await runQueuedJob(job, token, {
+          config,
+          log,
+          restorer,
+          onFrames: (n) => metrics.frames.inc(n),
+          segmentSec: queue.segmentSec,
+          queue: segmentQueue,
+          attempts: queue.attempts,
+        });
       } finally {
         metrics.active.dec();
       }
@@ -100,6 +110,7 @@ export async function startQueueWorker(config: WorkerConfig, log: Logger): Promi
     metricsUrl,
     async close() {
       await worker.close();
+      await segmentQueue.close();
       await connection.quit().catch(() => undefined);
       await restorer.close();
       await new Promise<void>((resolve) => (metricsServer === null ? resolve() : metricsServer.close(() => resolve())));

@@ -10,7 +10,8 @@ export function formatQueueStatus(status: QueueStatus): string {
     const eta = f.etaSec === null ? '' : `, ETA ${Math.ceil(f.etaSec)} s`;
     const tries = f.attempts > 1 || (f.attempts > 0 && f.state !== 'done') ? `, ${f.attempts} tries` : '';
     const error = f.error === null ? '' : `\n      ${f.error}`;
-    return `  ${f.state.padEnd(8)} ${basename(f.input)}: ${frames} frames, ${f.fps.toFixed(1)} fps${eta}${tries}${error}`;
+    const segments = f.segments === null ? '' : `, segments ${f.segments.done}/${f.segments.total}`;
+    return `  ${f.state.padEnd(8)} ${basename(f.input)}: ${frames} frames${segments}, ${f.fps.toFixed(1)} fps${eta}${tries}${error}`;
   });
   return [head, ...rows].join('\n');
 }
