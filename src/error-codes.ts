@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   ERR_EVAL_PHOTOS_MISSING: { category: 'input', summary: 'no photo manifest for f2d eval (run npm run photos)' },
   ERR_EVAL_PHOTOS_INVALID: { category: 'input', summary: 'the photo manifest is not valid, or lists no photo in the split' },
   ERR_EVAL_PAIRS: { category: 'input', summary: 'f2d eval --pairs: no images, a clean image missing, or sizes that differ' },
+  ERR_EVAL_CLIP: { category: 'input', summary: 'f2d eval --clip: the clip has fewer than two frames to compare' },
   ERR_MODEL_FRAME_INVALID: { category: 'input', summary: 'a frame whose size or byte length is not packed RGB24 (not fatal)' },
   ERR_MODEL_SYNTH_INPUT: { category: 'input', summary: 'synthesis flags, parameters or noise of the wrong length' },
   ERR_SOURCE_DEMO: { category: 'input', summary: 'models/demo/demo.json is missing or names no clip' },

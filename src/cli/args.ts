@@ -124,6 +124,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     flags,
     json: booleans.get('json') ?? false,
     pairs: booleans.get('pairs') ?? false,
+    clip: booleans.get('clip') ?? false,
     wait: booleans.get('wait') ?? false,
     verbose,
     quiet,

@@ -39,7 +39,8 @@ const READS: Readonly<Record<CommandName, Reads>> = {
   eval: {
     keys: ['model', 'synth', 'eval', 'image', 'log'],
     // Every benchmark image is a new scene: the parser runs on each, one stream at a time.
-    ignores: { 'model.streams': null, 'model.parserInterval': null, 'synth.weather': null },
+    // synth.weather is read by `--clip` only (the clean clip is degraded with it first).
+    ignores: { 'model.streams': null, 'model.parserInterval': null },
   },
   // `queue add` only enqueues: the workers restore, with their own model and encode settings.
   queue: { keys: ['queue', 'output', 'log'], ignores: { 'queue.concurrency': null, 'queue.metricsPort': null } },

@@ -63,6 +63,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'metrics-port', type: 'string', value: '<n>', key: 'queue.metricsPort', help: 'serve the worker\'s Prometheus metrics on this port (/metrics)' },
   { name: 'wait', type: 'boolean', commands: ['queue'], help: 'f2d queue add: block until every file is done, print the outputs (or the failures)' },
   { name: 'pairs', type: 'boolean', commands: ['eval'], help: 'score the images of <degradedDir> against same-named ones in <cleanDir>' },
+  { name: 'clip', type: 'boolean', commands: ['eval'], help: 'restore the frames of <video> and measure flicker on static pixels, input vs output (--weather degrades it first)' },
   {
     name: 'json', type: 'boolean', commands: ['restore', 'start', 'degrade', 'eval', 'queue'],
     help: 'print a JSON summary (frames, seconds, fps, per-stage ms, warnings, config) on stdout',

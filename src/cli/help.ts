@@ -51,9 +51,18 @@ const COMMAND_HELP: Readonly<Record<CommandName, CommandHelp>> = {
     ],
   },
   eval: {
-    summary: 'benchmark the model on the validation photos (PSNR/SSIM), or score image pairs',
-    usage: ['f2d eval [options] [--json [<file>]]', 'f2d eval --pairs <degradedDir> <cleanDir> [--json [<file>]]'],
-    examples: ['f2d eval --limit 4', 'f2d eval --synth independent --json report.json --save bench/', 'f2d eval --pairs bench/rain bench/clear'],
+    summary: 'benchmark the model on the validation photos (PSNR/SSIM, parser accuracy), score image pairs, or measure flicker on a clip',
+    usage: [
+      'f2d eval [options] [--json [<file>]]',
+      'f2d eval --pairs <degradedDir> <cleanDir> [--json [<file>]]',
+      'f2d eval --clip <video> [--weather <name>] [--limit <frames>] [--json [<file>]]',
+    ],
+    examples: [
+      'f2d eval --limit 4',
+      'f2d eval --synth independent --json report.json --save bench/',
+      'f2d eval --pairs bench/rain bench/clear',
+      'f2d eval --clip models/demo/weather-street.mp4 --limit 60',
+    ],
   },
   queue: {
     summary: 'enqueue files for restoration by f2d workers on any number of machines (Redis, BullMQ), or show the queue',

@@ -35,6 +35,8 @@ export interface BenchmarkItem {
   readonly input: Scores;
   /** The restored picture against the clean crop. */
   readonly restored: Scores;
+  /** The parser's weights (`low, haze, rain, snow`) on the degraded input, when the restorer reports them. */
+  readonly weights?: readonly number[];
 }
 
 /** Mean scores over a group of items. */
@@ -161,8 +163,8 @@ export interface BenchmarkDeps {
   readonly loadPhoto: (photo: PhotoEntry) => Promise<RgbImage>;
   /** Synthesises `configuration` on a copy of `clean` from `seed`. */
   readonly degrade: (clean: RgbImage, configuration: string, seed: number) => Promise<RgbImage>;
-  /** Restores a copy of `degraded`. */
-  readonly restore: (degraded: RgbImage) => Promise<RgbImage>;
+  /** Restores a copy of `degraded`; `weights` are the parser's on it, when the restorer reports them. */
+  readonly restore: (degraded: RgbImage) => Promise<{ readonly image: RgbImage; readonly weights?: readonly number[] }>;
   /** Writes a benchmark image at a path relative to the save folder (`clear/a.png`…). */
   readonly save?: (relPath: string, image: RgbImage) => Promise<void>;
   readonly onItem?: (done: number, total: number) => void;
@@ -197,8 +199,15 @@ export async function runBenchmark(
       }
       const seed = benchmarkSeed(baseSeed, p, c);
       const degraded = await deps.degrade(clean, configuration, seed);
-      const restored = await deps.restore(degraded);
-      items.push({ photo: photo.name, configuration, seed, input: scores(degraded, clean), restored: scores(restored, clean) });
+      const { image: restored, weights } = await deps.restore(degraded);
+      items.push({
+        photo: photo.name,
+        configuration,
+        seed,
+        input: scores(degraded, clean),
+        restored: scores(restored, clean),
+        ...(weights === undefined ? {} : { weights: [...weights] }),
+      });
       await deps.save?.(`${configuration}/${photo.name}.png`, degraded);
       await deps.save?.(`restored/${configuration}/${photo.name}.png`, restored);
       deps.onItem?.(items.length, total);

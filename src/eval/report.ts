@@ -4,6 +4,7 @@
  */
 import type { SynthConfig } from '../config/types.js';
 import type { BenchmarkItem, BenchmarkSummary, ScoreRow } from './benchmark.js';
+import { formatParserTable, type ParserReport } from './parser-accuracy.js';
 
 /** Describes the run next to the numbers in the JSON document. */
 export interface BenchmarkInfo {
@@ -19,6 +20,8 @@ export interface BenchmarkInfo {
 export interface BenchmarkReport extends BenchmarkInfo, BenchmarkSummary {
   readonly format: 'f2d-eval/1';
   readonly metrics: string;
+  /** The parser's presence accuracy per factor and its weights on the clean photos; null when the restorer gives no weights. */
+  readonly parser: ParserReport | null;
   readonly items: readonly BenchmarkItem[];
 }
 
@@ -27,8 +30,8 @@ export const METRICS_NOTE =
   'PSNR (dB) and SSIM on 8-bit RGB, data range 1; SSIM: 7x7 uniform window, sample covariance, K1 0.01, K2 0.03, valid windows (skimage)';
 
 /** The report document. */
-export function benchmarkReport(info: BenchmarkInfo, summary: BenchmarkSummary, items: readonly BenchmarkItem[]): BenchmarkReport {
-  return { format: 'f2d-eval/1', ...info, metrics: METRICS_NOTE, ...summary, items };
+export function benchmarkReport(info: BenchmarkInfo, summary: BenchmarkSummary, items: readonly BenchmarkItem[], parser: ParserReport | null = null): BenchmarkReport {
+  return { format: 'f2d-eval/1', ...info, metrics: METRICS_NOTE, ...summary, parser, items };
 }
 
 const pad = (s: string, n: number): string => s.padEnd(n);
@@ -68,5 +71,5 @@ export function formatBenchmarkTable(report: BenchmarkReport): string {
     row('mean', report.mean, w),
     `in = degraded input, out = restored; ${METRICS_NOTE}; ${report.seconds.toFixed(1)} s`,
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${report.parser === null ? '' : `\n${formatParserTable(report.parser)}`}`;
 }

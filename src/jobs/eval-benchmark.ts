@@ -10,6 +10,7 @@ import { synthDir } from '../config/synth-dir.js';
 import type { Config } from '../config/types.js';
 import { coverCrop, listPhotos, runBenchmark, summarise, type PhotoEntry } from '../eval/benchmark.js';
 import type { RgbImage } from '../eval/metrics.js';
+import { parserReport } from '../eval/parser-accuracy.js';
 import { benchmarkReport, type BenchmarkReport } from '../eval/report.js';
 import type { RgbFrame } from '../frame.js';
 import type { Logger } from '../log.js';
@@ -53,16 +54,24 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
     const restorer = await openRestorer(config.model, log.child('model'), { streams: 1 });
     const names = Object.keys(degrader.configurations);
     const view = hooks.progress?.('images');
+    // The parser alone on each clean photo (one parser call, no restorer): its false positives.
+    const parseClean = restorer instanceof OnnxRestorer ? (im: RgbImage) => restorer.parse(copy(im)) : null;
+    const cleanWeights: (readonly number[])[] = [];
     let items;
     try {
       items = await runBenchmark(photos, names, config.synth.seed, {
         loadPhoto: async (photo) => {
           const image = await readImage(photo.path);
-          return cropResizeRgb(image, coverCrop(image.width, image.height, ev.width, ev.height), ev.width, ev.height);
+          const crop = cropResizeRgb(image, coverCrop(image.width, image.height, ev.width, ev.height), ev.width, ev.height);
+          if (parseClean !== null) cleanWeights.push((await parseClean(crop)).weights);
+          return crop;
         },
         degrade: async (clean, configuration, seed) => (await degrader.degrade(copy(clean), { configuration, seed })).frame,
         // Every benchmark image is a new scene: the parser must not reuse the last one's maps.
-        restore: async (degraded) => (await restorer.restore(copy(degraded), { reparse: true })).frame,
+        restore: async (degraded) => {
+          const r = await restorer.restore(copy(degraded), { reparse: true });
+          return { image: r.frame, ...(r.weights === undefined ? {} : { weights: r.weights }) };
+        },
         save: saveDir === null ? undefined : (rel, image) => saveImage(path.join(saveDir, rel), image, config.image),
         onItem: (done, total) => view?.update({ done, total, elapsedSec: (performance.now() - started) / 1000 }),
         ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
@@ -87,6 +96,7 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
       },
       summarise(items, names, degrader.tiers),
       items,
+      parserReport(items, degrader.configurations, cleanWeights),
     );
   } finally {
     await degrader.close();

@@ -78,6 +78,9 @@ export function joinSegments(source: string, segments: readonly RestoredSegment[
     const ret = restoredPar.copy(outVideo.codecpar);
     if (ret < 0) throw new Error(`cannot copy the codec parameters of "${segments[0]!.path}" (${ret})`);
     outVideo.codecpar.codecTag = 0;
+    // Stream side data the segments lack (rotation, HDR) is taken from the source's stream.
+    const have = new Set(outVideo.codecpar.getAllCodedSideData().map((sd) => sd.type));
+    for (const sd of srcVideo.codecpar.getAllCodedSideData()) if (!have.has(sd.type)) outVideo.codecpar.addCodedSideData(sd.type, sd.data);
     const copyMap = new Map<number, number>();
     for (const s of src.streams) {
       if (s.index === srcVideo.index || s.codecpar.codecType === AVMEDIA_TYPE_ATTACHMENT || s.codecpar.codecId === AV_CODEC_ID_NONE) continue;

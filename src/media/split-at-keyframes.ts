@@ -16,12 +16,11 @@
  * time base), whereas a segment starting late would need an empty edit in
  * the movie's millisecond time base, which rounds.
  */
-import { rename, mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AV_NOPTS_VALUE, AVERROR_EOF, Muxer, Packet, type Demuxer, type Stream } from 'node-av';
-import { F2dError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { reason } from './av-errors.js';
+import { describeAvError, reason } from './av-errors.js';
 import { openDemuxer, videoStreamOf } from './open-input.js';
 import type { Ratio } from './video-reader.js';
 
@@ -53,9 +52,9 @@ export const MIN_SEGMENTS_TO_SPLIT = 1.5;
  * Splits `input`'s video into `dir/seg-NNNN.mp4` (each written under a temporary name and
  * renamed), or returns `null` when the file is shorter than {@link MIN_SEGMENTS_TO_SPLIT}
  * segments or cannot be cut cleanly (open GOPs, missing timestamps, a read error: the
- * whole-file job handles damage).
+ * whole-file job handles damage), or the segments cannot be written (see the warning).
  *
- * @throws {F2dError} the input errors of opening the file; ERR_OUTPUT_WRITE when a segment cannot be written
+ * @throws {F2dError} the input errors of opening the file (not media, no video…)
  */
 export async function splitAtKeyframes(input: string, dir: string, segmentSec: number, log: Logger): Promise<SegmentSplit | null> {
   let starts: number[] | null;
@@ -74,7 +73,15 @@ export async function splitAtKeyframes(input: string, dir: string, segmentSec: n
   }
   if (starts === null) return null;
   await mkdir(dir, { recursive: true });
-  return { timeBase, segments: await writeSegments(input, dir, starts, log) };
+  try {
+    return { timeBase, segments: await writeSegments(input, dir, starts, log) };
+  } catch (err) {
+    // A codec MP4 cannot hold, a read failure now, a full disk: the file is restored whole
+    // instead, which writes no segments and reports a real output error as such.
+    log.warn(`${input}: not split, restored whole: ${reason(err)}`);
+    await rm(dir, { recursive: true, force: true });
+    return null;
+  }
 }
 
 /** Timestamps and key flags of the video packets in decode order, or `null` if any lacks a pts or the file cannot be read to its end. */
@@ -136,9 +143,6 @@ export function cutPoints(packets: readonly PacketTimes[], tb: Ratio, segmentSec
   return starts.length >= 2 ? starts : null;
 }
 
-/** A read failure of the second pass (not an F2dError: the queue retries it). */
-class ReadAgainError extends Error {}
-
 async function writeSegments(input: string, dir: string, starts: readonly number[], log: Logger): Promise<VideoSegment[]> {
   const demuxer = openDemuxer(input);
   const stream = videoStreamOf(demuxer, input);
@@ -165,8 +169,7 @@ async function writeSegments(input: string, dir: string, starts: readonly number
     for (;;) {
       const ret = demuxer.getFormatContext().readFrameSync(packet);
       if (ret === AVERROR_EOF) break;
-      // It read to its end in the first pass: a failure now is the storage's, worth another try.
-      if (ret < 0) throw new ReadAgainError(`"${input}" could not be read again while splitting it`);
+      if (ret < 0) throw new Error(`"${input}" could not be read again: ${describeAvError(ret)}`);
       try {
         if (packet.streamIndex !== stream.index) continue;
         if (index === starts[segments.length]) {
@@ -195,12 +198,6 @@ async function writeSegments(input: string, dir: string, starts: readonly number
     await close();
     log.debug(`${input}: ${segments.length} segments at ${segments.map((s) => s.startSec.toFixed(2)).join(', ')} s`);
     return segments;
-  } catch (cause) {
-    if (cause instanceof F2dError || cause instanceof ReadAgainError) throw cause;
-    throw new F2dError('ERR_OUTPUT_WRITE', 'output', `cannot write the segments of "${input}" to "${dir}": ${reason(cause)}`, {
-      hint: 'check that the output directory is writable and the disk is not full',
-      cause,
-    });
   } finally {
     packet.free();
     (muxer as Muxer | null)?.closeSync();

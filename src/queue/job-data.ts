@@ -63,7 +63,12 @@ export const SEGMENT_JOB = 'restore-segment';
 
 /** The job id of segment `index` of cut `generation` of the file job `fileJobId`: adding it again finds the first. */
 export function segmentJobId(fileJobId: string, generation: number, index: number): string {
-  return `${fileJobId}-g${generation}-seg-${String(index).padStart(4, '0')}`;
+  return `${segmentJobPrefix(fileJobId, generation)}${String(index).padStart(4, '0')}`;
+}
+
+/** What the job ids of every segment of that cut start with. */
+export function segmentJobPrefix(fileJobId: string, generation: number): string {
+  return `${fileJobId}-g${generation}-seg-`;
 }
 
 /**

@@ -9,6 +9,7 @@ export interface QueueTarget extends RedisTarget {
   readonly attempts: number;
 }
 
-export function queueTarget(queue: Pick<Config['queue'], 'redis' | 'connectTimeoutSec' | 'name' | 'attempts'>): QueueTarget {
+/** Takes the whole `queue` section, or only the keys it reads (the other keys may be given too). */
+export function queueTarget(queue: Pick<Config['queue'], 'redis' | 'connectTimeoutSec' | 'name' | 'attempts'> & Partial<Config['queue']>): QueueTarget {
   return { url: queue.redis, connectTimeoutSec: queue.connectTimeoutSec, name: queue.name, attempts: queue.attempts };
 }

@@ -21,7 +21,7 @@
 import { UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import { planFileJob } from '../jobs/restore-file.js';
 import { joinFileJob, restoredSegmentName, segmentWorkDir, splitFileJob } from '../jobs/restore-segments.js';
-import { segmentJobId, SEGMENT_JOB, type FileSplit, type RestoreJobData, type RestoreJobResult } from './job-data.js';
+import { segmentJobId, segmentJobPrefix, SEGMENT_JOB, type FileSplit, type RestoreJobData, type RestoreJobResult } from './job-data.js';
 import { jobError, runRestoreJob, type RestoreJobContext } from './run-restore-job.js';
 
 type RestoreJob = Job<RestoreJobData, RestoreJobResult>;
@@ -42,8 +42,10 @@ export interface QueuedFileContext extends RestoreJobContext {
  * @throws {UnrecoverableError | Error} as {@link runRestoreJob}
  */
 export async function runQueuedJob(job: RestoreJob, token: string | undefined, ctx: QueuedFileContext): Promise<RestoreJobResult> {
-  if (job.name === SEGMENT_JOB || ctx.segmentSec <= 0 || token === undefined) return runRestoreJob(job, ctx);
+  if (job.name === SEGMENT_JOB || token === undefined) return runRestoreJob(job, ctx);
   let split: FileSplit | null = job.data.split ?? null;
+  // A file already cut goes on in segments whatever this worker's setting (workers may differ).
+  if (split === null && ctx.segmentSec <= 0) return runRestoreJob(job, ctx);
   if (split === null) {
     const generation = (job.data.splits ?? 0) + 1;
     split = await splitOrNull(job, generation, ctx);
@@ -51,7 +53,7 @@ export async function runQueuedJob(job: RestoreJob, token: string | undefined, c
     await job.updateData({ ...job.data, split, splits: generation });
   }
   // Failures of this cut's segments (an earlier cut's failures stay recorded in the file's job).
-  const ofThisCut = segmentJobId(job.id ?? '', split.generation, 0).replace(/\d+$/, '');
+  const ofThisCut = segmentJobPrefix(job.id ?? '', split.generation);
   const failed = Object.entries(await job.getFailedChildrenValues())
     .filter(([key]) => key.includes(ofThisCut))
     .map(([, reason]) => reason);

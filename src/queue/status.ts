@@ -7,7 +7,7 @@
  */
 import { Queue, type Job } from 'bullmq';
 import { checkRedis, bullConnection } from './redis.js';
-import { failureCode, segmentJobId, SEGMENT_JOB, type RestoreJobData, type RestoreJobProgress, type RestoreJobResult } from './job-data.js';
+import { failureCode, segmentJobPrefix, SEGMENT_JOB, type RestoreJobData, type RestoreJobProgress, type RestoreJobResult } from './job-data.js';
 import type { QueueTarget } from './queue-target.js';
 
 export type FileState = 'waiting' | 'active' | 'retrying' | 'done' | 'failed';
@@ -71,7 +71,7 @@ export async function queueStatus(target: QueueTarget): Promise<QueueStatus> {
         const split = jobsById.get(f.jobId)?.data.split;
         if (split === undefined) return f;
         // Only the segments of its current cut (an earlier cut's jobs stay in Redis after a failure).
-        const current = (segmentsOf.get(f.jobId) ?? []).filter((s) => s.jobId.startsWith(segmentJobId(f.jobId, split.generation, 0).replace(/\d+$/, '')));
+        const current = (segmentsOf.get(f.jobId) ?? []).filter((s) => s.jobId.startsWith(segmentJobPrefix(f.jobId, split.generation)));
         return withSegments(f, split.segments.length, jobsById.get(f.jobId)!, current);
       });
     files.sort((a, b) => a.input.localeCompare(b.input));

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchmarkReport } from '../../src/eval/report.js';
 import type { PairsReport } from '../../src/eval/pairs.js';
+import { formatParserTable } from '../../src/eval/parser-accuracy.js';
 import { readImage, writeImage } from '../../src/media/index.js';
 import { OnnxDegrader } from '../../src/model/onnx-degrader.js';
 import type { RgbFrame } from '../../src/frame.js';
@@ -162,6 +163,7 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
       assert.match(r.stdout, /^mean\s+\d+\.\d\d\s+\d\.\d{4}\s+\d+\.\d\d/m, r.stdout);
       assert.match(r.stdout, /^low_haze_snow\s/m);
       assert.match(r.stdout, /^triple \(tier\)\s/m);
+      assert.match(r.stdout, /^all degraded\s+\d+%/m, 'the parser table follows');
       report = JSON.parse(readFileSync(json, 'utf8')) as BenchmarkReport;
     });
 
@@ -184,6 +186,21 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
         assert.ok(i.input.psnr > 0 && i.input.psnr < 100 && i.input.ssim < 1, JSON.stringify(i));
         assert.ok(Number.isFinite(i.restored.psnr) && Number.isFinite(i.restored.ssim), JSON.stringify(i));
       }
+    });
+
+    it('reports the parser: presence accuracy per factor against the flags, and its weights on the clean photos', () => {
+      const p = report.parser;
+      assert.ok(p !== null, 'the restorer reports its weights');
+      assert.equal(p.threshold, 0.5);
+      assert.equal(Object.keys(p.perConfiguration).length, 11);
+      assert.deepEqual(p.perConfiguration['low_haze']!.flags, { low: 1, haze: 1, rain: 0, snow: 0 });
+      for (const i of report.items) assert.equal(i.weights?.length, 4, `${i.photo}/${i.configuration}`);
+      // Recomputed from the items: the share of rain images whose rain weight reads present.
+      const rain = report.items.filter((i) => i.configuration === 'rain');
+      assert.equal(p.perConfiguration['rain']!.accuracy.rain, rain.filter((i) => i.weights![2]! >= 0.5).length / rain.length);
+      assert.equal(p.clean?.count, 2, 'one parser call per clean photo');
+      for (const w of Object.values(p.clean!.meanWeight)) assert.ok(w >= 0 && w <= 1);
+      assert.match(formatParserTable(p), /^clean photos\s/m);
     });
 
     it('scores the degraded and restored images as an independent plain computation does', async () => {

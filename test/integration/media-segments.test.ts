@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { silentLogger as log } from '../../src/log.js';
 import { joinSegments, splitAtKeyframes } from '../../src/media/index.js';
 import { isF2dError } from '../../src/errors.js';
-import { makeClip, tmpDir } from '../helpers/clips.js';
+import { makeClip, remux, tmpDir } from '../helpers/clips.js';
 import { decodeVideo, decodesCleanly, framePtsTimes, probeStreams } from '../helpers/media-tools.js';
 
 describe('media: split at key frames, join with a stream copy', function () {
@@ -24,7 +24,8 @@ describe('media: split at key frames, join with a stream copy', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('cuts a 6 s clip into 3 GOP-aligned segments and joins them to the source timeline with its audio', async () => {
-    const input = makeClip(join(dir, 'six.mp4'), { seconds: 6, fps: 25, gop: 25, audio: true });
+    // Turned 90°, as a phone records: the join keeps the rotation.
+    const input = remux([makeClip(join(dir, 'six-upright.mp4'), { seconds: 6, fps: 25, gop: 25, audio: true })], join(dir, 'six.mp4'), { rotation: 90 });
     const split = await splitAtKeyframes(input, join(dir, 'work'), 2, log);
     assert.ok(split, 'split');
     assert.deepEqual(split.segments.map((s) => s.startSec), [0, 2, 4]);
@@ -38,7 +39,8 @@ describe('media: split at key frames, join with a stream copy', function () {
     assert.equal(summary.frames, 150);
     decodesCleanly(joined);
     assert.deepEqual(framePtsTimes(joined), framePtsTimes(input));
-    assert.deepEqual(probeStreams(joined).map((p) => p.type), probeStreams(input).map((p) => p.type));
+    assert.deepEqual(probeStreams(joined).map((p) => [p.type, p.rotation]), probeStreams(input).map((p) => [p.type, p.rotation]));
+    assert.equal(probeStreams(joined)[0]?.rotation, 90);
     const audio = (path: string): number | undefined => probeStreams(path).find((p) => p.type === 'audio')?.packets;
     assert.equal(audio(joined), audio(input), 'every audio packet');
   });
@@ -50,7 +52,7 @@ describe('media: split at key frames, join with a stream copy', function () {
     assert.equal(await splitAtKeyframes(oneGop, join(dir, 'work-gop'), 2, log), null, 'no key frame to cut at');
   });
 
-  it('refuses to join segments with other H.264 parameters (ERR_JOIN_MISMATCH)', async () => {
+  it('refuses to join segments with other H.264 parameters (ERR_JOIN_MISMATCH)', () => {
     const a = makeClip(join(dir, 'a.mp4'), { seconds: 1, fps: 25, width: 160, height: 120 });
     const b = makeClip(join(dir, 'b.mp4'), { seconds: 1, fps: 25, width: 176, height: 144 });
     assert.throws(

@@ -77,7 +77,8 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
 
   it('redoes only the killed segment, and the joined file equals f2d restore of it', async () => {
     const url = redis!.url;
-    const input = makeClip(join(dir, 'drive.mp4'), { seconds: 6, fps: 25, gop: 25, audio: true });
+    // 320x180 rather than the tiny default: a segment then takes long enough to be caught mid-way.
+    const input = makeClip(join(dir, 'drive.mp4'), { seconds: 6, fps: 25, gop: 25, audio: true, width: 320, height: 180 });
     const out = join(dir, 'restored');
     workers.push(startWorker(url), startWorker(url));
     const names = await Promise.all(workers.map((w) => w.ready));

@@ -86,7 +86,8 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
 
   it('redoes the killed worker\'s file on the other, equal to f2d restore; a non-media file fails alone', async () => {
     const url = redis!.url;
-    const input = makeClip(join(dir, 'drive.mp4'), { seconds: 10, fps: 25, audio: true });
+    // 320x180, not the tiny default: at ~100 fps a 160x120 file was sometimes done before a poll saw it active.
+    const input = makeClip(join(dir, 'drive.mp4'), { seconds: 10, fps: 25, audio: true, width: 320, height: 180 });
     const bad = join(dir, 'notes.mp4');
     writeFileSync(bad, 'not a video\n');
     const out = join(dir, 'restored');

@@ -143,7 +143,8 @@ describe('eval/benchmark', () => {
           calls.push(`${configuration}:${seed}`);
           return shift(im, (seed % 7) + 1);
         },
-        restore: async (im) => im, // identity: restored scores equal input scores
+        // Identity: restored scores equal input scores; the parser's weights ride along.
+        restore: async (im) => ({ image: im, weights: [0.1, 0.2, 0.9, 0] }),
         save: async (rel) => {
           saved.push(rel);
         },
@@ -161,6 +162,7 @@ describe('eval/benchmark', () => {
       );
       for (const i of items) {
         assert.deepEqual(i.restored, i.input);
+        assert.deepEqual(i.weights, [0.1, 0.2, 0.9, 0]);
         assert.ok(i.input.psnr < 100 && i.input.psnr > 30, `a shift of a few levels: ${i.input.psnr}`);
       }
       assert.deepEqual(saved.slice(0, 3), ['clear/a.png', 'rain/a.png', 'restored/rain/a.png']);
@@ -175,7 +177,7 @@ describe('eval/benchmark', () => {
           degrade: async (im) => im,
           restore: async (im) => {
             ac.abort();
-            return im;
+            return { image: im };
           },
           signal: ac.signal,
         }),

@@ -24,6 +24,8 @@ export interface CommandArgs {
   readonly json: boolean;
   /** `f2d eval --pairs <degradedDir> <cleanDir>`: score existing images instead of the benchmark. */
   readonly pairs: boolean;
+  /** `f2d eval --clip <video>`: the flicker of a restored clip instead of the benchmark. */
+  readonly clip: boolean;
   /** `f2d queue add --wait`: block until every enqueued file is done. */
   readonly wait: boolean;
 }

@@ -1,43 +1,18 @@
 /**
  * `f2d eval`: the benchmark (`src/jobs/eval-benchmark.ts`) printed as a table
- * and/or JSON, or `f2d eval --pairs <degradedDir> <cleanDir>`.
+ * and/or JSON, or `f2d eval --pairs <degradedDir> <cleanDir>`, or
+ * `f2d eval --clip <video>` (`./eval-clip.ts`).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { F2dError, OutputError } from '../../errors.js';
+import { F2dError } from '../../errors.js';
 import { scorePairs } from '../../eval/pairs.js';
 import { formatBenchmarkTable } from '../../eval/report.js';
 import { runBenchmarkJob } from '../../jobs/eval-benchmark.js';
 import { readImage } from '../../media/index.js';
 import type { CommandArgs, CommandContext } from './context.js';
+import { clipCommand } from './eval-clip.js';
+import { jsonTarget, writeJson } from './eval-output.js';
 
 type Out = NodeJS.WritableStream;
-
-async function writeJson(file: string, doc: unknown): Promise<void> {
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, `${JSON.stringify(doc, null, 2)}\n`);
-  } catch (cause) {
-    throw new OutputError('ERR_OUTPUT_WRITE', `cannot write the report "${file}": ${cause instanceof Error ? cause.message : String(cause)}`, {
-      hint: 'check that the folder is writable, or pick another file for --json / -o',
-      cause,
-    });
-  }
-}
-
-/**
- * Where the JSON goes: `--json <file>` or `-o <file>` to a file (the table still
- * prints), a bare `--json` to stdout instead of the table.
- */
-function jsonTarget(args: CommandArgs, extra: readonly string[]): { file: string | null; stdout: boolean } {
-  if (extra.length > 1 || (extra.length === 1 && !args.json)) {
-    throw new F2dError('ERR_CONFIG_USAGE', 'config', `f2d eval takes no input, got ${extra.join(' ')}`, {
-      hint: 'usage: f2d eval [--photos <dir>] [--limit <n>] [--json [file]], or f2d eval --pairs <degradedDir> <cleanDir>',
-    });
-  }
-  const file = extra[0] ?? args.output ?? null;
-  return { file, stdout: args.json && file === null };
-}
 
 async function pairsCommand(args: CommandArgs, ctx: CommandContext, stdout: Out): Promise<number> {
   const [degradedDir, cleanDir, ...rest] = args.positionals;
@@ -64,6 +39,7 @@ async function pairsCommand(args: CommandArgs, ctx: CommandContext, stdout: Out)
  */
 export async function evalCommand(args: CommandArgs, ctx: CommandContext, stdout: Out): Promise<number> {
   if (args.pairs) return pairsCommand(args, ctx, stdout);
+  if (args.clip) return clipCommand(args, ctx, stdout);
   const target = jsonTarget(args, args.positionals);
   const report = await runBenchmarkJob(ctx.config, ctx);
   if (target.file !== null) await writeJson(target.file, report);
