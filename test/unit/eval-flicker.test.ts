@@ -107,6 +107,20 @@ describe('eval/flicker', () => {
     assert.equal(mask[2 * W + 2], 1, 'a corner far from it');
   });
 
+  it('without a clean clip, the temporal median of the input finds the static pixels through fresh noise', () => {
+    const rand = lcg(5);
+    const meter = new FlickerMeter();
+    for (let t = 0; t < FRAMES; t++) {
+      // σ 12: consecutive noisy frames differ by ~13 levels per pixel, far above the 3-level threshold.
+      const input = noisy(scene(4 * t), 12, rand);
+      meter.add(toImage(input), toImage(input));
+    }
+    const r = meter.result();
+    assert.equal(r.mask, 'input-median');
+    assert.ok(r.staticShare > 0.2 && r.staticShare < 0.8, `static share ${r.staticShare}: the square's blocks out, the rest in`);
+    assert.ok(r.input > 12 && r.input < 15.5, `input flicker ${r.input}: the noise, not the moving square`);
+  });
+
   it('refuses frames of another size, a reference on some frames only, and fewer than two frames', () => {
     const im = toImage(scene());
     const meter = new FlickerMeter();
