@@ -8,7 +8,6 @@
  * timestamps, size, audio packets; pictures within encoder noise).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
@@ -16,46 +15,21 @@ import { jobIdFor, SEGMENT_JOB } from '../../src/queue/job-data.js';
 import { queueTarget } from '../../src/queue/queue-target.js';
 import { queueStatus } from '../../src/queue/status.js';
 import { makeClip, tmpDir } from '../helpers/clips.js';
+import { runF2d, startWorker, type WorkerProcess } from '../helpers/f2d-processes.js';
 import { TINY_MODEL } from '../helpers/live.js';
 import { decodeVideo, decodesCleanly, framePtsTimes, probeStreams, psnrY } from '../helpers/media-tools.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { requires } from '../helpers/requires.js';
 
-const MAIN = join('src', 'cli', 'main.ts');
 const QUEUE = 'f2d-segments-test';
 /** Short, so that a killed worker's segment comes back within seconds. */
 const LOCK_SEC = 2;
 const QUEUE_SETTINGS = ['--set', `queue.name=${QUEUE}`, '--set', 'queue.segmentSec=2'];
 
-function f2d(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+const f2d = runF2d;
 
-interface WorkerProcess {
-  readonly child: ChildProcess;
-  readonly ready: Promise<string>;
-  readonly output: () => string;
-}
-
-function startWorker(redisUrl: string): WorkerProcess {
-  const args = ['worker', '--redis', redisUrl, '--model', TINY_MODEL, ...QUEUE_SETTINGS, '--set', `queue.lockDurationSec=${LOCK_SEC}`];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /f2d worker (\S+): waiting for jobs/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${out}`)));
-  });
-  return { child, ready, output: () => out };
+function startSegmentWorker(redisUrl: string): WorkerProcess {
+  return startWorker(redisUrl, ['--model', TINY_MODEL, ...QUEUE_SETTINGS, '--set', `queue.lockDurationSec=${LOCK_SEC}`]);
 }
 
 describe('f2d queue with queue.segmentSec: a long video in segments on two workers, one killed mid-segment', function () {
@@ -80,8 +54,8 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
     // 320x180 rather than the tiny default: a segment then takes long enough to be caught mid-way.
     const input = makeClip(join(dir, 'drive.mp4'), { seconds: 6, fps: 25, gop: 25, audio: true, width: 320, height: 180 });
     const out = join(dir, 'restored');
-    workers.push(startWorker(url), startWorker(url));
-    const names = await Promise.all(workers.map((w) => w.ready));
+    workers.push(startSegmentWorker(url), startSegmentWorker(url));
+    const names = (await Promise.all(workers.map((w) => w.ready))).map((w) => w.name);
     const queue = new Queue(QUEUE, { connection: { url } });
     try {
       const add = await f2d(['queue', 'add', input, '-o', out, '--redis', url, ...QUEUE_SETTINGS]);
@@ -147,7 +121,7 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
     const blocker = join(out, '.f2d-work', jobIdFor(output), 'seg-0001-restored.mp4');
     mkdirSync(blocker, { recursive: true });
     if (!workers.some((w) => w.child.exitCode === null && w.child.signalCode === null)) {
-      workers.push(startWorker(url));
+      workers.push(startSegmentWorker(url));
       await workers.at(-1)!.ready;
     }
     const failed = await f2d(['queue', 'add', input, '-o', out, '--redis', url, ...QUEUE_SETTINGS, '--wait']);

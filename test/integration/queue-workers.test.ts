@@ -7,58 +7,27 @@
  * the error `f2d restore` gives, without holding up the other.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { queueTarget } from '../../src/queue/queue-target.js';
 import { queueStatus, type FileStatus } from '../../src/queue/status.js';
 import { makeClip, tmpDir } from '../helpers/clips.js';
+import { runF2d, startWorker, type F2dRun, type WorkerProcess } from '../helpers/f2d-processes.js';
 import { TINY_MODEL } from '../helpers/live.js';
 import { decodeVideo, framePtsTimes, probeStreams, psnrY } from '../helpers/media-tools.js';
 import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { requires } from '../helpers/requires.js';
 
-const MAIN = join('src', 'cli', 'main.ts');
 const QUEUE = 'f2d-test';
 /** Short, so that a killed worker's job comes back within seconds. */
 const LOCK_SEC = 2;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+function f2d(args: readonly string[]): Promise<F2dRun> {
+  return runF2d(args);
 }
 
-function f2d(args: readonly string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-interface WorkerProcess {
-  readonly child: ChildProcess;
-  /** Resolves with the worker's name and metrics URL once it waits for jobs. */
-  readonly ready: Promise<{ name: string; metricsUrl: string }>;
-  readonly output: () => string;
-}
-
-function startWorker(redisUrl: string): WorkerProcess {
-  const args = ['worker', '--redis', redisUrl, '--model', TINY_MODEL, '--metrics-port', '0', '--set', `queue.name=${QUEUE}`, '--set', `queue.lockDurationSec=${LOCK_SEC}`];
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const ready = new Promise<{ name: string; metricsUrl: string }>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /f2d worker (\S+): waiting for jobs, metrics on (\S+)/.exec(out);
-      if (m) resolve({ name: m[1]!, metricsUrl: m[2]! });
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${out}`)));
-  });
-  return { child, ready, output: () => out };
+function startQueueWorker(redisUrl: string): WorkerProcess {
+  return startWorker(redisUrl, ['--model', TINY_MODEL, '--metrics-port', '0', '--set', `queue.name=${QUEUE}`, '--set', `queue.lockDurationSec=${LOCK_SEC}`]);
 }
 
 async function fileStatus(redisUrl: string, input: string): Promise<FileStatus | undefined> {
@@ -91,7 +60,7 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
     const bad = join(dir, 'notes.mp4');
     writeFileSync(bad, 'not a video\n');
     const out = join(dir, 'restored');
-    workers.push(startWorker(url), startWorker(url));
+    workers.push(startQueueWorker(url), startQueueWorker(url));
     const names = await Promise.all(workers.map((w) => w.ready));
 
     const add = await f2d(['queue', 'add', input, bad, '-o', out, '--redis', url, '--set', `queue.name=${QUEUE}`]);
@@ -148,7 +117,7 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
     assert.equal(statSync(output).mtimeMs, mtime);
 
     // The survivor's metrics count the whole file.
-    const metrics = await (await fetch(names[1 - victim]!.metricsUrl)).text();
+    const metrics = await (await fetch(names[1 - victim]!.metricsUrl!)).text();
     assert.match(metrics, /^f2d_queue_jobs_total\{result="ok",service="worker"\} 1$/m, metrics);
     const frames = Number(/^f2d_queue_frames_total\{service="worker"\} (\d+)/m.exec(metrics)?.[1]);
     assert.ok(frames >= a.frames, `frames counted: ${frames}, file: ${a.frames}`);
