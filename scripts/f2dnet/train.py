@@ -133,15 +133,16 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
     last = run_dir / "last.pt"
     previous_stages: list[dict] = []
     init = Path(opt.init_from) if opt.init_from else None
+    start: dict | None = None
     if init is not None and is_compact(init):
         # the committed checkpoint of the campaign: its stage record continues in ours
-        previous_stages = load_compact(init)[1].get("stages", [])
-    if not last.exists() and init is not None:
+        init_model, init_state = load_compact(init)
+        previous_stages = init_state.get("stages", [])
+        start = init_model.state_dict()
+    elif init is not None and not last.exists():
+        start = torch.load(init, map_location="cpu")["ema"]
+    if not last.exists() and start is not None:
         # fine-tuning: start from another run's EMA weights with a fresh optimiser and schedule
-        if is_compact(init):
-            start = load_compact(init)[0].state_dict()
-        else:
-            start = torch.load(init, map_location="cpu")["ema"]
         model.load_state_dict(start)
         ema.load_state_dict(start)
         print(f"initialised from {init} ({sum(s.get('steps', 0) for s in previous_stages)} earlier steps)", flush=True)

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { queueTarget } from '../../src/queue/queue-target.js';
 import { queueStatus, type FileStatus } from '../../src/queue/status.js';
 import { makeClip, tmpDir } from '../helpers/clips.js';
-import { runF2d, startWorker, type F2dRun, type WorkerProcess } from '../helpers/f2d-processes.js';
+import { runF2d, startWorker, type WorkerProcess } from '../helpers/f2d-processes.js';
 import { TINY_MODEL } from '../helpers/live.js';
 import { decodeVideo, framePtsTimes, probeStreams, psnrY } from '../helpers/media-tools.js';
 import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -22,9 +22,7 @@ const QUEUE = 'f2d-test';
 /** Short, so that a killed worker's job comes back within seconds. */
 const LOCK_SEC = 2;
 
-function f2d(args: readonly string[]): Promise<F2dRun> {
-  return runF2d(args);
-}
+const f2d = runF2d;
 
 function startQueueWorker(redisUrl: string): WorkerProcess {
   return startWorker(redisUrl, ['--model', TINY_MODEL, '--metrics-port', '0', '--set', `queue.name=${QUEUE}`, '--set', `queue.lockDurationSec=${LOCK_SEC}`]);
