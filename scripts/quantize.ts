@@ -31,6 +31,7 @@ import { calibrateRanges } from '../src/model/worker/calibrate.js';
 import { loadManifest } from '../src/model/manifest.js';
 import { OnnxDegrader } from '../src/model/onnx-degrader.js';
 import type { RgbFrame } from '../src/frame.js';
+import { recordMetrics } from './record-metrics.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const CALIBRATION_SEED = 20261126;
@@ -84,41 +85,12 @@ async function calibrationFrames(count: number, width: number, height: number): 
   }
 }
 
-/** The manifest's `metrics` (as for the float model) from an `f2d eval --json` report of this model. */
-function manifestMetrics(file: string): object {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as {
-    model: { name: string };
-    photos: { count: number; split: string };
-    size: { width: number; height: number };
-    synth: { seed: number };
-    metrics: string;
-    configurations: object;
-    tiers: object;
-    mean: object;
-  };
-  if (r.model.name !== path.basename(outDir)) throw new Error(`--metrics ${file} scores model ${r.model.name}, not ${path.basename(outDir)}`);
-  const configurations = Object.keys(r.configurations).length;
-  return {
-    benchmark: `f2d eval: ${r.photos.count} ${r.photos.split === 'val' ? 'validation' : r.photos.split} photos x ${configurations} CDD-11 configurations at ${r.size.width}x${r.size.height}, synthesis seed ${r.synth.seed}`,
-    metrics: r.metrics,
-    configurations: r.configurations,
-    tiers: r.tiers,
-    mean: r.mean,
-    command: 'f2d eval --json FILE',
-  };
-}
-
-/** `--metrics`: records an eval report in the manifest of the model already built in `outDir`. */
-async function recordMetrics(file: string): Promise<void> {
-  await loadManifest(outDir); // checks the model is there and intact (hashes) before touching its manifest
-  const manifestFile = path.join(outDir, 'manifest.json');
-  const m = JSON.parse(readFileSync(manifestFile, 'utf8')) as object;
-  writeFileSync(manifestFile, `${JSON.stringify({ ...m, metrics: manifestMetrics(file) }, null, 2)}\n`);
-  process.stderr.write(`recorded ${file} as the metrics of ${path.relative(ROOT, outDir)}\n`);
-}
-
 async function main(): Promise<void> {
-  if (values.metrics) return recordMetrics(values.metrics);
+  if (values.metrics) {
+    const key = await recordMetrics(outDir, values.metrics);
+    process.stderr.write(`recorded ${values.metrics} as ${key} of ${path.relative(ROOT, outDir)}\n`);
+    return;
+  }
   const { manifest, files } = await loadManifest(modelDir);
   const work = mkdtempSync(path.join(tmpdir(), 'f2d-quantize-'));
   try {

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   ERR_CONFIG_PIPELINE_NOT_FOUND: { category: 'config', summary: '--pipeline names no pipelines/*.json file' },
   ERR_MODEL_SYNTH_CONFIG: { category: 'config', summary: 'an unknown --weather (names the known configurations)' },
   ERR_SOURCE_URI: { category: 'config', summary: 'an empty --source, or one with an unsupported scheme' },
+  ERR_PUBLISH_URL: { category: 'config', summary: '--publish (serve.publish) is not an rtsp(s):// or rtmp(s):// URL with a host' },
 
   // input: what was given to read
   ERR_INPUT_NOT_FOUND: { category: 'input', summary: 'the input does not exist' },
@@ -101,6 +102,7 @@ export const ERROR_CODES = {
   ERR_ENCODE_CLOSED: { category: 'internal', summary: 'a live encoder used after close()' },
   ERR_ENCODE_BUSY: { category: 'internal', summary: 'a live encoder called while an encode is pending' },
   ERR_RECORD_CLOSED: { category: 'internal', summary: 'the recorder used after close()' },
+  ERR_PUBLISH_CLOSED: { category: 'internal', summary: 'the publisher used after close()' },
   ERR_SOURCE_BUSY: { category: 'internal', summary: 'a live source read while a read is pending' },
   ERR_SOURCE_CLOSED: { category: 'internal', summary: 'a live source read after close()' },
   ERR_SERVER_VIEWER: { category: 'internal', summary: 'the viewer files are missing from the package' },

@@ -26,3 +26,15 @@ const SECRET_PARAMS = /([?&;](?:token|access_token|password|passwd|pass|pwd|secr
 export function redactUrl(text: string): string {
   return text.replace(USERINFO, '$1$2:***@').replace(SECRET_PARAMS, '$1***');
 }
+
+/**
+ * An RTMP URL's stream name (the path's last part, often the account's secret
+ * stream key, as with YouTube or Twitch ingest) as `***`; other URLs unchanged.
+ *
+ * @example
+ * redactStreamKey('rtmp://live.example.com/app/abcd-1234') // 'rtmp://live.example.com/app/***'
+ */
+export function redactStreamKey(url: string): string {
+  if (!/^rtmps?:\/\//i.test(url)) return url;
+  return url.replace(/^([a-z]+:\/\/[^/?#]+\/[^?#]*\/)[^/?#]+/i, '$1***');
+}

@@ -69,6 +69,20 @@ if (existsSync(path.join(dir, 'torch.json'))) {
     for (const r of t.onnxruntime_python) out.push(`- ${JSON.stringify(r)}`);
   }
 }
+// scripts/gpu/cuda-bench.sh: f2d restore end to end (`--json`), decode + model + encode.
+const restores = readdirSync(dir).filter((f) => /^restore-.*\.json$/.test(f)).sort();
+if (restores.length > 0) {
+  out.push('', '## `f2d restore` end to end (`scripts/gpu/cuda-bench.sh`)', '');
+  out.push('Whole run: decode, model, encode (x264 on the CPU). "provider" is cpu when cuda fell back (its warning, in log.txt, says why). Stage ms are per frame.', '');
+  out.push('| file | frames | seconds | fps | steady fps | provider | stage ms per frame |', '|---|---|---|---|---|---|---|');
+  for (const file of restores) {
+    // cuda-bench.sh adds fellBackToCpu from f2d's stderr (the summary does not say which provider ran).
+    const r = read<{ frames: number; seconds: number; fps: number; steadyFps?: number; stages: Record<string, number>; fellBackToCpu?: boolean }>(file);
+    const fellBack = r.fellBackToCpu === true;
+    const stages = Object.entries(r.stages).map(([k, ms]) => `${k} ${f1(ms / Math.max(1, r.frames))}`).join(', ');
+    out.push(`| ${file} | ${r.frames} | ${f1(r.seconds)} | ${f1(r.fps)} | ${r.steadyFps === undefined ? '–' : f1(r.steadyFps)} | ${fellBack ? 'cpu (fell back)' : 'cuda'} | ${stages} |`);
+  }
+}
 const trainLogs = readdirSync(dir).filter((f) => /^train-.*\.log$/.test(f)).sort();
 if (trainLogs.length > 0) {
   out.push('', '## The training loop on the GPU (`f2dnet.train --device cuda`, 40 carried photos)', '');

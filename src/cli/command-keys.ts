@@ -45,6 +45,8 @@ const READS: Readonly<Record<CommandName, Reads>> = {
   // `queue add` only enqueues: the workers restore, with their own model and encode settings.
   queue: { keys: ['queue', 'output', 'log'], ignores: { 'queue.concurrency': null, 'queue.metricsPort': null } },
   worker: { keys: [...FILE_JOB, 'queue'] },
+  // The model's parser graph is what each provider is tried with.
+  doctor: { keys: ['model.dir', 'log'] },
 };
 
 function covers(prefixes: readonly string[], key: string): boolean {

@@ -5,7 +5,7 @@
  * is not written here but asked of `command-keys.ts` (the commands' reads).
  */
 
-export const COMMANDS = ['restore', 'start', 'serve', 'degrade', 'eval', 'queue', 'worker'] as const;
+export const COMMANDS = ['restore', 'start', 'serve', 'degrade', 'eval', 'queue', 'worker', 'doctor'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface FlagSpec {
@@ -52,6 +52,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'token', type: 'string', value: '<secret>', key: 'serve.token', help: 'viewers must open the URL with ?token=<secret>; 8+ characters' },
   { name: 'loop', type: 'boolean', key: 'serve.loop', help: 'play a file source again when it ends' },
   { name: 'record', type: 'string', value: '<dir>', key: 'serve.record.dir', help: 'also record the restored stream as segmented MP4' },
+  { name: 'publish', type: 'string', value: '<url>', key: 'serve.publish', help: 'also push the restored stream to a media server: rtsp://… or rtmp://… (MediaMTX, nginx-rtmp, SRS, …)' },
   { name: 'weather', type: 'string', value: '<name>', key: 'synth.weather', help: 'a configuration of models/synth/manifest.json: rain, haze, low_haze, haze_snow, low_haze_rain … (11)' },
   { name: 'synth', type: 'string', value: '<name>', key: 'synth.generator', help: 'train (models/synth) or independent (models/synth-independent, never trained on)' },
   { name: 'seed', type: 'string', value: '<n>', key: 'synth.seed', help: 'seed of the synthetic weather' },
@@ -65,11 +66,12 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'pairs', type: 'boolean', commands: ['eval'], help: 'score the images of <degradedDir> against same-named ones in <cleanDir>' },
   { name: 'clip', type: 'boolean', commands: ['eval'], help: 'restore the frames of <video> and measure flicker on static pixels, input vs output (--weather degrades it first)' },
   {
-    name: 'json', type: 'boolean', commands: ['restore', 'start', 'degrade', 'eval', 'queue'],
+    name: 'json', type: 'boolean', commands: ['restore', 'start', 'degrade', 'eval', 'queue', 'doctor'],
     help: 'print a JSON summary (frames, seconds, fps, per-stage ms, warnings, config) on stdout',
     helpFor: {
       eval: 'the report as JSON: `--json` on stdout instead of the table, `--json <file>` to a file',
       queue: 'f2d queue status: every file of the queue as JSON on stdout instead of the table',
+      doctor: 'the report as JSON on stdout (providers, their problems and fixes, the driver, FFmpeg codecs)',
     },
   },
   { name: 'pipeline', type: 'string', value: '<name|file>', commands: 'all', help: 'settings from a pipelines/<name>.json of the package, or a JSON file' },

@@ -38,6 +38,7 @@ const COMMAND_HELP: Readonly<Record<CommandName, CommandHelp>> = {
     examples: [
       'f2d serve                                   # the bundled demo clip, looped',
       'f2d serve --source drive.mp4 --no-loop --record rec/',
+      'f2d serve --source rtsp://cam.local/stream --publish rtsp://127.0.0.1:8554/restored   # MediaMTX serves the viewers',
       'f2d serve --source rtsp://cam.local/stream --pipeline dashcam-live --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
     ],
   },
@@ -77,6 +78,11 @@ const COMMAND_HELP: Readonly<Record<CommandName, CommandHelp>> = {
     summary: 'restore files from the distributed queue until Ctrl-C, the model loaded once',
     usage: ['f2d worker [--redis <url>] [--concurrency <n>] [--metrics-port <n>] [options]'],
     examples: ['f2d worker --redis redis://queue-host:6379', 'f2d worker --concurrency 2 --metrics-port 9464 --model f2d-lite-int8'],
+  },
+  doctor: {
+    summary: 'say which execution providers (cpu, cuda, webgpu …) and FFmpeg NVIDIA codecs can run here, and why not',
+    usage: ['f2d doctor [--model <dir|name>] [--json]'],
+    examples: ['f2d doctor', 'f2d doctor --json', 'LD_LIBRARY_PATH=/opt/cuda/lib64 f2d doctor'],
   },
 };
 

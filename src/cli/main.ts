@@ -7,6 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, PACKAGE_ROOT } from '../config/load.js';
+import { printableConfig } from '../config/printable.js';
 import type { Config } from '../config/types.js';
 import { EXIT_CODES, exitCodeFor, toF2dError, type F2dError } from '../errors.js';
 import { createLogger, type LogSink } from '../log.js';
@@ -50,6 +51,7 @@ async function runCommand(args: ParsedArgs, config: Config, io: MainIo, ctx: Com
   if (args.command === 'eval') return (await import('./commands/eval.js')).evalCommand(args, ctx, io.stdout);
   if (args.command === 'queue') return (await import('./commands/queue.js')).queueCommand(args, ctx, io.cwd, io.stdout);
   if (args.command === 'worker') return (await import('./commands/worker.js')).workerCommand(ctx, io.stdout);
+  if (args.command === 'doctor') return (await import('./commands/doctor.js')).doctorCommand(args, ctx, io.stdout);
   const summary =
     args.command === 'start'
       ? await (await import('./commands/start.js')).startCommand(ctx)
@@ -93,7 +95,7 @@ export async function main(argv: readonly string[], io: MainIo): Promise<number>
     const log = createLogger('cli', config.log.level, sink);
     for (const w of warnings) log.warn(w);
     if (args.printConfig) {
-      io.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
       return 0;
     }
     if (args.command === null) {

@@ -112,7 +112,18 @@ export function coerce(schema: z.ZodTypeAny, raw: string): unknown {
     if (raw === 'null' || raw === '') return null;
     s = unwrap(s.unwrap() as z.ZodTypeAny);
   }
-  if (s instanceof z.ZodArray) return raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (s instanceof z.ZodArray) {
+    // A JSON array for lists of objects (`--set serve.streams='[{"name":"front","source":"rtsp://…"}]'`),
+    // else a comma-separated list; JSON that does not parse is left for validation to report.
+    if (raw.trim().startsWith('[')) {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        return raw;
+      }
+    }
+    return raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  }
   if (s instanceof z.ZodNumber) {
     const n = raw.trim() === '' ? Number.NaN : Number(raw);
     return Number.isNaN(n) ? raw : n;

@@ -100,11 +100,38 @@ export const startSchema = z
   })
   .strict();
 
+/**
+ * One camera of a multi-camera `f2d serve` (`serve.streams`): its name (the URL path
+ * `/s/<name>/`, the `stream` label of its metrics) and source, and what it sets
+ * differently from the `serve` section (everything else is shared).
+ */
+export const liveStreamSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'a stream name is 1-32 lower-case letters, digits, _ or -, starting with a letter or digit (it is a URL path)'),
+    source: z.string().min(1),
+    loop: z.boolean().optional(),
+    width: z.number().int().min(16).max(7680).multipleOf(2).nullable().optional(),
+    height: z.number().int().min(16).max(4320).multipleOf(2).nullable().optional(),
+    parserInterval: z.number().int().min(1).optional(),
+    sceneCutThreshold: z.number().min(0).max(100).optional(),
+    passThroughBelow: z.number().min(0).max(1).optional(),
+    /** Where this camera is published; by default `serve.publish` with `/<name>` added to its path. */
+    publish: z.string().min(1).nullable().optional(),
+  })
+  .strict();
+
 /** `f2d serve`: live restoration streamed to browser viewers (`src/live/`, `src/server/`). */
 export const serveSchema = z
   .object({
     /** rtsp://…, /dev/videoN, http(s)://… (HLS too), a file path, or `demo`. */
     source: z.string().min(1),
+    /**
+     * Several cameras in one process, each with its own pipeline, viewer page
+     * (`/s/<name>/`), health and metrics; empty = the one `source`.
+     */
+    streams: z.array(liveStreamSchema).max(64),
     /** Play files (and the demo) again from the start when they end. */
     loop: z.boolean(),
     /** 127.0.0.1 keeps the stream on this machine; 0.0.0.0 shares it on the network. */
@@ -163,6 +190,11 @@ export const serveSchema = z
         segmentSec: z.number().int().min(1).max(3600),
       })
       .strict(),
+    /**
+     * Also push the restored stream to this media server (`rtsp://…`, `rtmp://…`), which serves
+     * it to any number of viewers; null = don't. Checked at startup (ERR_PUBLISH_URL).
+     */
+    publish: z.string().min(1).nullable(),
   })
   .strict();
 
@@ -272,6 +304,18 @@ export const configSchema = z
         message: `serve.width and serve.height must both be set or both be null (got ${cfg.serve.width} x ${cfg.serve.height})`,
       });
     }
+    const seen = new Set<string>();
+    cfg.serve.streams.forEach((stream, i) => {
+      if (seen.has(stream.name)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['serve', 'streams', i, 'name'], message: `stream name "${stream.name}" is used twice; each stream needs its own name` });
+      }
+      seen.add(stream.name);
+      const width = stream.width === undefined ? cfg.serve.width : stream.width;
+      const height = stream.height === undefined ? cfg.serve.height : stream.height;
+      if ((width === null) !== (height === null)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['serve', 'streams', i, width === null ? 'width' : 'height'], message: `stream "${stream.name}": width and height must both be set or both be null (got ${width} x ${height})` });
+      }
+    });
     if (cfg.serve.reconnect.maxDelayMs < cfg.serve.reconnect.initialDelayMs) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

@@ -9,12 +9,21 @@
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../log.js';
-import { joinSegments, splitAtKeyframes, type JoinSummary, type SegmentSplit } from '../media/index.js';
+import { joinSegments, splitAtKeyframes, videoFrameCount, type JoinSummary, type SegmentSplit } from '../media/index.js';
 import { commitOutput, discardOutput, temporaryName } from '../restore/publish-output.js';
 
-/** The work folder of a file's segments: hidden, beside its output, on the same (shared) storage. */
-export function segmentWorkDir(output: string, jobId: string): string {
+/** The work folder of a file: hidden, beside its output, on the same (shared) storage; removed after the join. */
+export function fileWorkDir(output: string, jobId: string): string {
   return join(dirname(output), '.f2d-work', jobId);
+}
+
+/**
+ * The folder of one cut of a file. A file cut anew (its source changed) gets a new folder: a
+ * segment job of the earlier cut that still runs then writes beside its own segment, never over
+ * one of the new cut.
+ */
+export function segmentWorkDir(output: string, jobId: string, generation: number): string {
+  return join(fileWorkDir(output, jobId), `cut-${generation}`);
 }
 
 /** Where the restored form of a segment goes: next to it, in the work folder. */
@@ -33,7 +42,16 @@ export function splitFileJob(input: string, workDir: string, segmentSec: number,
 }
 
 /**
- * Joins the restored segments into `output` and removes `workDir`.
+ * Whether a segment restored earlier is still there, whole: it exists and holds the `frames`
+ * video frames its restore wrote (counted from its packets, not decoded). A file added again
+ * after a failure reuses such segments; one that was removed or cut short is restored again.
+ */
+export function restoredSegmentIsWhole(path: string, frames: number): boolean {
+  return videoFrameCount(path) === frames;
+}
+
+/**
+ * Joins the restored segments into `output` and removes `workDir` (the file's work folder).
  *
  * @throws {F2dError} ERR_JOIN_MISMATCH, ERR_OUTPUT_EXISTS (the name was taken meanwhile,
  *   without `overwrite`), ERR_OUTPUT_WRITE, input errors

@@ -46,6 +46,11 @@ export class LiveMetrics {
   readonly sourceUp: Gauge;
   readonly reconnects: Counter;
   readonly keyFrames: Counter<'track'>;
+  /** `--publish` to a media server (`src/live/publishing.ts`). */
+  readonly publishFrames: Counter;
+  readonly publishDropped: Counter;
+  readonly publishReconnects: Counter;
+  readonly publishUp: Gauge;
   /**
    * Exact recent values behind the histograms, for the once-a-second stats line
    * the viewers show and for `npm run measure:live` (a histogram only knows its buckets).
@@ -83,6 +88,10 @@ export class LiveMetrics {
     this.sourceUp = r.gauge('f2d_source_up', '1 while the source delivers frames, 0 while it is down or reconnecting');
     this.reconnects = r.counter('f2d_source_reconnects_total', 'Attempts to reopen the source after it failed or ended');
     this.keyFrames = r.counter('f2d_key_frames_forced_total', 'Key frames forced for joining or lagging viewers, by track', ['track']);
+    this.publishFrames = r.counter('f2d_publish_frames_total', 'Restored frames sent to the media server of --publish');
+    this.publishDropped = r.counter('f2d_publish_dropped_total', 'Restored frames not sent to the media server: disconnected, waiting for a key frame, or the server too slow');
+    this.publishReconnects = r.counter('f2d_publish_reconnects_total', 'Attempts to reconnect to the media server after a failure');
+    this.publishUp = r.gauge('f2d_publish_up', '1 while connected to the media server of --publish, 0 otherwise');
   }
 
   /** Records the stage times of one published frame. */

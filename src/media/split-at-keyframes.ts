@@ -5,10 +5,13 @@
  * the audio and other streams from the source itself (`join-segments.ts`).
  *
  * GOP-aligned means: every frame is in exactly one segment and decodes from
- * that segment alone. A cut is made only before a key packet after which no
- * frame shows earlier than it, and before which no frame shows later (closed
- * GOPs, x264's default); a stream with open GOPs, or without timestamps, is not
- * split at all (`null`), and is restored whole.
+ * that segment alone. A cut is made only before a key packet where decoding
+ * can start (an IDR picture, or an exact recovery point: `random-access-point.ts`)
+ * after which no frame shows earlier than it, and before which no frame shows
+ * later (closed GOPs, x264's default). An open-GOP stream is cut at its
+ * random access points that have no leading frames, when there are any; a
+ * stream without such a point, or without timestamps, is not split at all
+ * (`null`, with a log line saying why), and is restored whole.
  *
  * Each segment's timestamps are shifted to start at 0 (its `startPts`, in the
  * source's video time base, is returned for the join to shift them back): an
@@ -22,6 +25,7 @@ import { AV_NOPTS_VALUE, AVERROR_EOF, Muxer, Packet, type Demuxer, type Stream }
 import type { Logger } from '../log.js';
 import { describeAvError, reason } from './av-errors.js';
 import { openDemuxer, videoStreamOf } from './open-input.js';
+import { isRandomAccessPoint, nalFormatOf, type NalFormat } from './random-access-point.js';
 import type { Ratio } from './video-reader.js';
 
 /** One segment file written. */
@@ -42,8 +46,14 @@ export interface SegmentSplit {
 
 interface PacketTimes {
   readonly pts: bigint;
+  /** Flagged key by the container. */
   readonly key: boolean;
+  /** And decoding can start there ({@link isRandomAccessPoint}): an IDR, an exact recovery point. */
+  readonly entry: boolean;
 }
+
+/** Where a file is cut, or why it is not: a sentence for the log (`expected`: a short file, logged at debug only). */
+export type CutPlan = { readonly starts: number[] } | { readonly notSplit: string; readonly expected: boolean };
 
 /** Files shorter than this many segments stay whole: a short tail segment costs more than it saves. */
 export const MIN_SEGMENTS_TO_SPLIT = 1.5;
@@ -57,7 +67,7 @@ export const MIN_SEGMENTS_TO_SPLIT = 1.5;
  * @throws {F2dError} the input errors of opening the file (not media, no video…)
  */
 export async function splitAtKeyframes(input: string, dir: string, segmentSec: number, log: Logger): Promise<SegmentSplit | null> {
-  let starts: number[] | null;
+  let plan: CutPlan;
   let timeBase: Ratio;
   // First pass, packets only: where the cuts go. The second pass (writeSegments) reopens the
   // file rather than seeking back, which is not exact in every container.
@@ -65,13 +75,19 @@ export async function splitAtKeyframes(input: string, dir: string, segmentSec: n
   try {
     const stream = videoStreamOf(demuxer, input);
     timeBase = { num: stream.timeBase.num, den: stream.timeBase.den };
-    const packets = scanVideo(demuxer, stream);
-    starts = packets === null ? null : cutPoints(packets, timeBase, segmentSec);
-    if (starts === null) log.debug(`${input}: not split (${packets === null ? 'unreadable or untimed packets' : 'short, or open GOPs'})`);
+    const packets = scanVideo(demuxer, stream, nalFormatOf(stream.codecpar.codecId, stream.codecpar.extradata));
+    plan = packets === null ? { notSplit: 'a packet without a time stamp, or a read error (the whole-file job reports damage)', expected: false } : cutPoints(packets, timeBase, segmentSec);
   } finally {
     demuxer.closeSync();
   }
-  if (starts === null) return null;
+  if ('notSplit' in plan) {
+    // Said once per file: a user who expected segments learns why the file runs on one worker.
+    const line = `${input}: not split into segments, restored whole by one worker: ${plan.notSplit}`;
+    if (plan.expected) log.debug(line);
+    else log.info(line);
+    return null;
+  }
+  const starts = plan.starts;
   await mkdir(dir, { recursive: true });
   try {
     return { timeBase, segments: await writeSegments(input, dir, starts, log) };
@@ -84,8 +100,41 @@ export async function splitAtKeyframes(input: string, dir: string, segmentSec: n
   }
 }
 
+/**
+ * The video frames (packets) of a file, read without decoding, or `null` when it cannot be
+ * opened or read to its end (missing, cut short): how a restored segment is checked before
+ * it is reused.
+ */
+export function videoFrameCount(path: string): number | null {
+  let demuxer: Demuxer;
+  try {
+    demuxer = openDemuxer(path);
+  } catch {
+    // Missing or not media: not a usable segment, which is all the caller asks.
+    return null;
+  }
+  const packet = new Packet();
+  packet.alloc();
+  try {
+    const stream = videoStreamOf(demuxer, path);
+    let frames = 0;
+    for (;;) {
+      const ret = demuxer.getFormatContext().readFrameSync(packet);
+      if (ret === AVERROR_EOF) return frames;
+      if (ret < 0) return null;
+      if (packet.streamIndex === stream.index) frames++;
+      packet.unref();
+    }
+  } catch {
+    return null;
+  } finally {
+    packet.free();
+    demuxer.closeSync();
+  }
+}
+
 /** Timestamps and key flags of the video packets in decode order, or `null` if any lacks a pts or the file cannot be read to its end. */
-function scanVideo(demuxer: Demuxer, stream: Stream): PacketTimes[] | null {
+function scanVideo(demuxer: Demuxer, stream: Stream, format: NalFormat): PacketTimes[] | null {
   const packet = new Packet();
   packet.alloc();
   const out: PacketTimes[] = [];
@@ -97,7 +146,8 @@ function scanVideo(demuxer: Demuxer, stream: Stream): PacketTimes[] | null {
       try {
         if (packet.streamIndex !== stream.index) continue;
         if (packet.pts === AV_NOPTS_VALUE) return null;
-        out.push({ pts: packet.pts, key: packet.isKeyframe });
+        const key = packet.isKeyframe;
+        out.push({ pts: packet.pts, key, entry: key && isRandomAccessPoint(packet.data, format) });
       } finally {
         packet.unref();
       }
@@ -108,16 +158,21 @@ function scanVideo(demuxer: Demuxer, stream: Stream): PacketTimes[] | null {
 }
 
 /**
- * Indices (decode order) of the packets that start segments, the first being 0; `null`
- * when the file makes fewer than two clean segments.
+ * Indices (decode order) of the packets that start segments, the first being 0, or why the
+ * file makes fewer than two clean segments. A cut goes before a key packet where decoding can
+ * start ({@link PacketTimes.entry}) and after which no frame shows earlier than it, while no
+ * frame before it shows later: no frame is lost or decoded twice (an open GOP's leading frames
+ * would be).
  */
-export function cutPoints(packets: readonly PacketTimes[], tb: Ratio, segmentSec: number): number[] | null {
+export function cutPoints(packets: readonly PacketTimes[], tb: Ratio, segmentSec: number): CutPlan {
   const first = packets[0];
-  if (first === undefined || !first.key) return null;
+  if (first === undefined || !first.key) return { notSplit: 'its first frame is not a key frame', expected: false };
   const sec = (ts: bigint): number => (Number(ts) * tb.num) / tb.den;
   let lastPts = first.pts;
   for (const p of packets) if (p.pts > lastPts) lastPts = p.pts;
-  if (sec(lastPts - first.pts) < MIN_SEGMENTS_TO_SPLIT * segmentSec) return null;
+  if (sec(lastPts - first.pts) < MIN_SEGMENTS_TO_SPLIT * segmentSec) {
+    return { notSplit: `shorter than ${MIN_SEGMENTS_TO_SPLIT} segments of ${segmentSec} s (queue.segmentSec)`, expected: true };
+  }
   // Clean cut before i: everything before shows earlier than everything from i on.
   const maxBefore: bigint[] = [];
   let max = -(2n ** 62n);
@@ -133,14 +188,25 @@ export function cutPoints(packets: readonly PacketTimes[], tb: Ratio, segmentSec
   }
   const starts = [0];
   let segStart = first.pts;
+  let keys = 0;
+  let refused = 0;
   for (let i = 1; i < packets.length; i++) {
     const p = packets[i]!;
     if (!p.key || sec(p.pts - segStart) < segmentSec || sec(lastPts - p.pts) < segmentSec / 2) continue;
-    if (minFrom[i]! !== p.pts || maxBefore[i]! >= p.pts) continue;
+    keys++;
+    if (!p.entry || minFrom[i]! !== p.pts || maxBefore[i]! >= p.pts) {
+      refused++;
+      continue;
+    }
     starts.push(i);
     segStart = p.pts;
   }
-  return starts.length >= 2 ? starts : null;
+  if (starts.length >= 2) return { starts };
+  if (keys === 0) return { notSplit: `no key frame to cut at (${segmentSec} s or more after the previous cut and before the last ${segmentSec / 2} s)`, expected: false };
+  return {
+    notSplit: `its ${refused} key frame(s) are open-GOP (not IDR, no exact recovery point, or frames after them shown before them): a segment starting there would not decode alone`,
+    expected: false,
+  };
 }
 
 async function writeSegments(input: string, dir: string, starts: readonly number[], log: Logger): Promise<VideoSegment[]> {

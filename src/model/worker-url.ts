@@ -1,6 +1,7 @@
 /**
- * Starting the model worker both from compiled `dist/` (plain `.js`) and
- * from TypeScript sources run through tsx (tests, `npx tsx`).
+ * Starting the model worker (and the provider probe's child process) both
+ * from compiled `dist/` (plain `.js`) and from TypeScript sources run
+ * through tsx (tests, `npx tsx`).
  *
  * Node 20 does not apply the parent's `--import=tsx` loader hooks to worker
  * threads, so a `.ts` worker is started through a tiny ESM bootstrap that
@@ -9,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
@@ -46,6 +47,18 @@ export function startWorker(entry: URL, options: WorkerOptions): Worker {
     `import(${JSON.stringify(tsxApi)})` +
     `.then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
+}
+
+/**
+ * The command line that runs `entry` as a child process with this Node: a
+ * `.ts` entry through tsx's loader (`--import`, resolved here so the child's
+ * working directory does not matter).
+ */
+export function childProcessArgs(entry: URL): string[] {
+  const file = fileURLToPath(entry);
+  if (!file.endsWith('.ts')) return [process.execPath, file];
+  const tsx = createRequire(import.meta.url).resolve('tsx/package.json');
+  return [process.execPath, '--import', pathToFileURL(path.join(path.dirname(tsx), 'dist', 'loader.mjs')).href, file];
 }
 
 /** The worker entry next to this module, `.ts` under tsx and `.js` in `dist/`. */

@@ -13,6 +13,7 @@ import { F2dError } from '../errors.js';
 import { defaultOutput } from '../restore/index.js';
 import { jobIdFor, RESTORE_JOB, type RestoreJobData, type RestoreJobResult } from './job-data.js';
 import type { QueueTarget } from './queue-target.js';
+import { retryFailedFile, type SegmentReuse } from './retry-failed-file.js';
 import { bullConnection, checkRedis } from './redis.js';
 
 /** What became of one file given to `f2d queue add`. */
@@ -22,6 +23,8 @@ export interface EnqueuedFile {
   readonly jobId: string;
   /** `added` now; `queued` already (same output); `retried` after it had failed; `done` earlier (its output was written). */
   readonly state: 'added' | 'queued' | 'retried' | 'done';
+  /** A long video retried after a failure: its segments restored earlier, which are not restored again. */
+  readonly reuse?: SegmentReuse;
 }
 
 /** The outcome of one file, for `--wait`. */
@@ -62,8 +65,8 @@ export async function enqueueFiles(target: QueueTarget, files: readonly { input:
       const existing = await queue.getJob(jobId);
       const state = existing === undefined ? null : await existing.getState();
       if (existing !== undefined && state === 'failed') {
-        await existing.retry('failed');
-        added.push({ input, output, jobId, state: 'retried' });
+        const reuse = await retryFailedFile(queue, existing);
+        added.push({ input, output, jobId, state: 'retried', ...(reuse === null ? {} : { reuse }) });
       } else if (state === 'completed') {
         added.push({ input, output, jobId, state: 'done' });
       } else if (existing !== undefined) {

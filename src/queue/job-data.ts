@@ -12,7 +12,7 @@ export interface RestoreJobData {
   readonly overwrite: boolean;
   /** A long video's segments, stored in its job once cut (see segmented-file.ts); absent for a whole-file job. */
   readonly split?: FileSplit;
-  /** How many times the file was cut (a file that failed and is added again is cut anew). */
+  /** How many times the file was cut (a failed file added again is cut anew when its source changed). */
   readonly splits?: number;
 }
 
@@ -24,9 +24,27 @@ export interface RestoreJobData {
 export interface FileSplit {
   /** Which cut of the file (1, 2…): part of its segments' job ids, so that a new cut gets new jobs. */
   readonly generation: number;
-  /** `<out-dir>/.f2d-work/<job id>`, removed after the join. */
+  /**
+   * `<out-dir>/.f2d-work/<job id>/cut-<generation>` (`<out-dir>/.f2d-work/<job id>` in cuts made
+   * before they were numbered); the file's folder is removed after the join.
+   */
   readonly workDir: string;
   readonly segments: readonly SegmentOfFile[];
+  /**
+   * The source as it was cut: a file added again after a failure reuses its restored segments
+   * only while the source is unchanged. Absent in cuts made before it was recorded (cut anew).
+   */
+  readonly source?: SourceFingerprint;
+}
+
+/**
+ * What tells that a source file changed since it was cut: its size and modification time, as
+ * `make` and rsync tell it. Every worker and the adder read them through the same shared storage.
+ */
+export interface SourceFingerprint {
+  readonly size: number;
+  /** Whole milliseconds: file systems (NFS, SMB) keep different sub-millisecond precision. */
+  readonly mtimeMs: number;
 }
 
 export interface SegmentOfFile {
@@ -53,6 +71,13 @@ export interface RestoreJobResult {
   readonly fps: number;
   /** Damage in the input, a size change: the same warnings `f2d restore` prints. */
   readonly warnings: readonly string[];
+  /**
+   * A video's seconds from the job's start to its first restored frame (input, encoder, first
+   * inference on the warm model), and its rate after that, as `f2d restore --json` reports them;
+   * absent for images and for a joined file.
+   */
+  readonly startupSec?: number;
+  readonly steadyFps?: number;
 }
 
 /** The BullMQ job name of a file restore. */

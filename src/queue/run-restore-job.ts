@@ -51,7 +51,16 @@ export async function runRestoreJob(job: Job<RestoreJobData, RestoreJobResult>, 
       progress: () => progressToJob(job, ctx.onFrames),
     });
     for (const w of summary.warnings) log.warn(w);
-    return { output: summary.output, frames: summary.frames, seconds: summary.seconds, fps: summary.fps, warnings: summary.warnings };
+    const { startupSec, steadyFps } = summary;
+    return {
+      output: summary.output,
+      frames: summary.frames,
+      seconds: summary.seconds,
+      fps: summary.fps,
+      warnings: summary.warnings,
+      ...(startupSec === undefined ? {} : { startupSec }),
+      ...(steadyFps === undefined ? {} : { steadyFps }),
+    };
   } catch (err) {
     throw jobError(err);
   }

@@ -14,15 +14,21 @@
  * added does not cut the file again; adding a child twice finds the first
  * (fixed job ids). A segment that fails for good fails its file, with the
  * segment's error (BullMQ's `continueParentOnFailure` runs the file's job,
- * which fails with it); the file's job then forgets its cut, so a file added
- * again after a failure is cut anew, with new segment jobs (a new
- * `generation`), and all its segments are restored again.
+ * which fails with it); the file keeps its cut and its restored segments.
+ * Added again (`retry-failed-file.ts`), its failed segments are retried in
+ * place (BullMQ's `retry` puts a failed child back among its parent's
+ * dependencies) and the file's job waits for them: only what failed is
+ * restored again. Before that wait the file's job checks that each segment
+ * restored earlier is still on the shared storage, whole, and redoes one that
+ * is not. A source that changed since its cut is cut anew (a new
+ * `generation`: new segment jobs, a new work folder) and restored in full.
  */
 import { UnrecoverableError, WaitingChildrenError, type Job, type Queue } from 'bullmq';
 import { planFileJob } from '../jobs/restore-file.js';
-import { joinFileJob, restoredSegmentName, segmentWorkDir, splitFileJob } from '../jobs/restore-segments.js';
+import { fileWorkDir, joinFileJob, restoredSegmentIsWhole, restoredSegmentName, segmentWorkDir, splitFileJob } from '../jobs/restore-segments.js';
 import { segmentJobId, segmentJobPrefix, SEGMENT_JOB, type FileSplit, type RestoreJobData, type RestoreJobResult } from './job-data.js';
 import { jobError, runRestoreJob, type RestoreJobContext } from './run-restore-job.js';
+import { sourceFingerprint } from './source-fingerprint.js';
 
 type RestoreJob = Job<RestoreJobData, RestoreJobResult>;
 
@@ -46,6 +52,7 @@ export async function runQueuedJob(job: RestoreJob, token: string | undefined, c
   let split: FileSplit | null = job.data.split ?? null;
   // A file already cut goes on in segments whatever this worker's setting (workers may differ).
   if (split === null && ctx.segmentSec <= 0) return runRestoreJob(job, ctx);
+  const cutEarlier = split !== null;
   if (split === null) {
     const generation = (job.data.splits ?? 0) + 1;
     split = await splitOrNull(job, generation, ctx);
@@ -58,14 +65,38 @@ export async function runQueuedJob(job: RestoreJob, token: string | undefined, c
     .filter(([key]) => key.includes(ofThisCut))
     .map(([, reason]) => reason);
   if (failed.length > 0) {
-    const { split: _forgotten, ...rest } = job.data;
-    await job.updateData(rest);
+    // The cut and the restored segments stay: added again, the file redoes only what failed.
     // The segment's own text comes first: it starts with the error code `f2d restore` gives.
-    throw new UnrecoverableError(`${failed[0]!} (in a segment of ${job.data.input})`);
+    throw new UnrecoverableError(`${failed[0]!} (in a segment of ${job.data.input}; fix the cause and add the file again: only its failed segments are restored again)`);
   }
-  await addSegments(job, split, ctx);
+  if (cutEarlier) await resumeSegments(job, split, ctx);
+  else await addSegments(job, split, split.segments.map((_, i) => i), ctx);
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
   return joinSegmentsOf(job, split, ctx);
+}
+
+/**
+ * A run of the file's job after its cut (a retried file, a join step, a run cut short): adds
+ * the segments whose jobs are missing (the run that cut may have died before adding them), and
+ * puts back among the file's dependencies each completed segment whose restored file is gone
+ * or cut short. Only missing jobs are added: adding a failed one again would make it a
+ * dependency that never completes.
+ */
+async function resumeSegments(job: RestoreJob, split: FileSplit, ctx: QueuedFileContext): Promise<void> {
+  const log = ctx.log.child(`job ${job.id ?? '?'}`);
+  const missing: number[] = [];
+  for (const [i, s] of split.segments.entries()) {
+    const child = await ctx.queue.getJob(segmentJobId(job.id ?? '', split.generation, i));
+    if (child === undefined) {
+      missing.push(i);
+      continue;
+    }
+    // Against what its restore wrote, not the source's count: a damaged segment keeps fewer frames.
+    if ((await child.getState()) !== 'completed' || restoredSegmentIsWhole(s.output, child.returnvalue.frames)) continue;
+    log.warn(`${job.data.input}: the restored segment ${s.output} is missing or incomplete; it is restored again`);
+    await child.retry('completed', { resetAttemptsMade: true });
+  }
+  if (missing.length > 0) await addSegments(job, split, missing, ctx);
 }
 
 /** Plans the file as `f2d restore` would (same checks and errors), then cuts a long video. */
@@ -75,7 +106,9 @@ async function splitOrNull(job: RestoreJob, generation: number, ctx: QueuedFileC
   try {
     const plan = await planFileJob(input, output, { output: { ...ctx.config.output, overwrite } }, log);
     if (plan.kind !== 'video') return null;
-    const workDir = segmentWorkDir(output, job.id ?? 'job');
+    const workDir = segmentWorkDir(output, job.id ?? 'job', generation);
+    // Taken before the cut: a source changed during it no longer matches, and is cut anew when added again.
+    const source = await sourceFingerprint(input);
     const split = await splitFileJob(input, workDir, ctx.segmentSec, log);
     if (split === null) return null;
     log.info(`${input}: ${split.segments.length} segments of about ${ctx.segmentSec} s`);
@@ -83,24 +116,21 @@ async function splitOrNull(job: RestoreJob, generation: number, ctx: QueuedFileC
       generation,
       workDir,
       segments: split.segments.map((s) => ({ input: s.path, output: restoredSegmentName(s.path), startPts: s.startPts.toString(), frames: s.frames })),
+      ...(source === null ? {} : { source }),
     };
   } catch (err) {
     throw jobError(err);
   }
 }
 
-/**
- * Adds the segments as children of the file's job. Each run of the file's job adds them all
- * (a run may have died between the cut and the adding): BullMQ ignores an add whose job id
- * exists, and re-links a completed one to the parent as done.
- */
-async function addSegments(job: RestoreJob, split: FileSplit, ctx: QueuedFileContext): Promise<void> {
+/** Adds segments `indices` of the cut as children of the file's job (fixed job ids: BullMQ ignores an add whose id exists). */
+async function addSegments(job: RestoreJob, split: FileSplit, indices: readonly number[], ctx: QueuedFileContext): Promise<void> {
   if (job.id === undefined) return;
   await ctx.queue.addBulk(
-    split.segments.map((s, i) => ({
+    indices.map((i) => ({
       name: SEGMENT_JOB,
       // The segment's restored form is only ever read by the join: it is overwritten when redone.
-      data: { input: s.input, output: s.output, overwrite: true },
+      data: { input: split.segments[i]!.input, output: split.segments[i]!.output, overwrite: true },
       opts: {
         jobId: segmentJobId(job.id!, split.generation, i),
         parent: { id: job.id!, queue: job.queueQualifiedName },
@@ -124,7 +154,7 @@ async function joinSegmentsOf(job: RestoreJob, split: FileSplit, ctx: QueuedFile
       input,
       split.segments.map((s) => ({ path: s.output, startPts: BigInt(s.startPts) })),
       output,
-      { overwrite, workDir: split.workDir, log },
+      { overwrite, workDir: fileWorkDir(output, job.id ?? 'job'), log },
     );
     // The file's time is from its adding to its join: what a user waited for it.
     const seconds = Math.max(0.001, (Date.now() - job.timestamp) / 1000);

@@ -65,7 +65,9 @@ function start() {
   const decoders = { restored: makeDecoder('restored'), original: makeDecoder('original') };
 
   const token = new URLSearchParams(location.search).get('token');
-  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  // The stream's WebSocket sits beside its page: `/ws` for `/`, `/s/<name>/ws` for `/s/<name>/`.
+  const folder = location.pathname.replace(/[^/]*$/, '');
+  const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${folder}ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
   const connection = new Connection(wsUrl, {
     onState: (state, detail) => {
       $('status').dataset.state = state;

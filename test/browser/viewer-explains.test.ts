@@ -27,7 +27,7 @@ describe('browser: the viewer explains itself', function () {
   before(async function () {
     requires(this, 'chromium');
     const hub = new StreamHub({ maxBufferedBytes: 1 << 20, keyRequestIntervalMs: 0, maxBadMessages: 5, hello: { source: 'file', sourceLabel: 'drive.mp4', pipeline: 'test' } });
-    server = await resources.add(LiveServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, viewerDir: defaultViewerDir(), hub, metrics: new MetricsRegistry({ processMetrics: false }), health: () => ({ ok: true }) }));
+    server = await resources.add(LiveServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, viewerDir: defaultViewerDir(), streams: [{ name: 'main', hub, metrics: new MetricsRegistry({ processMetrics: false }), health: () => ({ ok: true }) }] }));
     profile = mkdtempSync(path.join(tmpdir(), 'f2d-chromium-'));
     context = await resources.add(
       chromium.launchPersistentContext(profile, {

@@ -57,7 +57,7 @@ describe('live: server guards (token close codes, Host check, ping flood)', func
   before(async () => {
     hub = new StreamHub({ maxBufferedBytes: 1 << 20, keyRequestIntervalMs: 0, maxBadMessages: 5, hello: {} });
     const health = () => ({ ok: true, state: 'live', source: 'rtsp://admin:***@10.0.0.2/s1', viewers: hub.viewerCount });
-    server = await LiveServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, viewerDir: defaultViewerDir(), hub, metrics: new MetricsRegistry({ processMetrics: false }), health });
+    server = await LiveServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, viewerDir: defaultViewerDir(), streams: [{ name: 'main', hub, metrics: new MetricsRegistry({ processMetrics: false }), health }] });
     ws = `${server.url.replace('http', 'ws')}/ws`;
     port = Number(new URL(server.url).port);
   });

@@ -27,7 +27,7 @@ describe('live: a slow viewer skips to the next key frame without slowing the ot
       { maxBufferedBytes: 1 << 20, keyRequestIntervalMs: 0, maxBadMessages: 5, hello: {} },
       { onKeyFrameNeeded: (t) => keyRequests.push(t), onSkip: (r) => skips.push(r) },
     );
-    const server = await LiveServer.listen({ host: '127.0.0.1', port: 0, token: null, viewerDir: defaultViewerDir(), hub, metrics: new MetricsRegistry(), health: () => ({ ok: true }) });
+    const server = await LiveServer.listen({ host: '127.0.0.1', port: 0, token: null, viewerDir: defaultViewerDir(), streams: [{ name: 'main', hub, metrics: new MetricsRegistry(), health: () => ({ ok: true }) }] });
     openServer = server;
     const url = `${server.url.replace('http', 'ws')}/ws`;
     const fast = await TestViewer.connect(url);

@@ -4,16 +4,19 @@
  * segments (as they are, or re-encoded as a worker would) are joined back
  * with the source's audio, and the result has the source's frames at the
  * source's timestamps and its audio packets. Segments encoded with other
- * H.264 parameters fail the join clearly.
+ * H.264 parameters fail the join clearly. Open-GOP video is cut only where
+ * a segment decodes alone.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { silentLogger as log } from '../../src/log.js';
+import { createLogger, silentLogger as log } from '../../src/log.js';
 import { joinSegments, splitAtKeyframes } from '../../src/media/index.js';
 import { isF2dError } from '../../src/errors.js';
 import { makeClip, remux, tmpDir } from '../helpers/clips.js';
 import { decodeVideo, decodesCleanly, framePtsTimes, probeStreams } from '../helpers/media-tools.js';
+import { requires } from '../helpers/requires.js';
 
 describe('media: split at key frames, join with a stream copy', function () {
   this.timeout(60_000);
@@ -50,6 +53,32 @@ describe('media: split at key frames, join with a stream copy', function () {
     assert.equal(await splitAtKeyframes(short, join(dir, 'work-short'), 2, log), null, 'under 1.5 segments');
     const oneGop = makeClip(join(dir, 'one-gop.mp4'), { seconds: 6, fps: 25, gop: 250 });
     assert.equal(await splitAtKeyframes(oneGop, join(dir, 'work-gop'), 2, log), null, 'no key frame to cut at');
+  });
+
+  it('open GOPs: cuts x264 open-GOP video only at exact recovery points, each segment decoding alone; says why HEVC open GOPs stay whole', async function () {
+    requires(this, 'ffmpeg');
+    const encode = (name: string, codec: string[]): string => {
+      const path = join(dir, name);
+      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25', '-t', '12', ...codec, path]);
+      return path;
+    };
+    const frameHashes = (path: string): string[] =>
+      execFileSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-f', 'framemd5', '-'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'))
+        .map((l) => l.split(',').at(-1)!.trim());
+    const open = encode('open-gop.mp4', ['-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-bf', '3', '-x264-params', 'open-gop=1:scenecut=0']);
+    // At this size x264 (3 B-frames) starts some GOPs without leading frames: those are the cuts.
+    const split = await splitAtKeyframes(open, join(dir, 'work-open'), 2, log);
+    assert.ok(split !== null && split.segments.length >= 2, 'x264 marks its open-GOP I frames with a recovery point: cut there');
+    assert.deepEqual(split.segments.flatMap((s) => frameHashes(s.path)), frameHashes(open), 'each segment decodes alone to the same pictures');
+
+    const lines: string[] = [];
+    const capture = createLogger('test', 'info', (line) => lines.push(line));
+    const hevc = encode('open-gop-hevc.mp4', ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'keyint=50:open-gop=1:log-level=error']);
+    assert.equal(await splitAtKeyframes(hevc, join(dir, 'work-hevc'), 2, capture), null);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /not split into segments, restored whole by one worker: .*open-GOP/);
   });
 
   it('refuses to join segments with other H.264 parameters (ERR_JOIN_MISMATCH)', () => {

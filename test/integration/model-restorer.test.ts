@@ -216,7 +216,7 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
       assert.equal(warnings.length, 1, 'one warning, not one per graph');
       assert.match(warnings[0]!, /execution provider 'cuda' failed to load for .*parser\.onnx \(.+\); falling back to 'cpu'/);
       // The fix it names works with this repository's .npmrc (onnxruntime-node-install=skip), which a plain `npm install` obeys.
-      assert.match(warnings[0]!, /CUDA 12 and cuDNN 9 .*(`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12`|on the library path\.)/);
+      assert.match(warnings[0]!, /CUDA runtime .* and cuDNN 9 libraries on the library path \(`f2d doctor` names what is missing\)(, and onnxruntime-node's CUDA provider.*`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12`|\.)/);
       assert.deepEqual(r.warnings, warnings);
       const out = await r.restore(frameOf(golden.width, golden.height, golden.input));
       assert.ok(maxAbsDiff(out.frame.data, golden.restored) <= U8_TOL);

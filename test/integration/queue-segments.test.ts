@@ -5,13 +5,15 @@
  * segment is killed with SIGKILL mid-segment: that segment alone is redone
  * by the other, the finished ones are not, and the joined output equals a
  * single-machine `f2d restore` of the file (frame count, per-frame
- * timestamps, size, audio packets; pictures within encoder noise).
+ * timestamps, size, audio packets; pictures within encoder noise). A file
+ * whose one segment fails for good, added again once the cause is fixed,
+ * redoes that segment only.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import { jobIdFor, SEGMENT_JOB } from '../../src/queue/job-data.js';
+import { jobIdFor, segmentJobId, SEGMENT_JOB } from '../../src/queue/job-data.js';
 import { queueTarget } from '../../src/queue/queue-target.js';
 import { queueStatus } from '../../src/queue/status.js';
 import { makeClip, tmpDir } from '../helpers/clips.js';
@@ -112,13 +114,15 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
     assert.ok(psnr >= 35, `pictures within encoder noise: ${psnr.toFixed(1)} dB`);
   });
 
-  it('fails the file with the error of a segment that fails for good; added again, it is cut anew and restored', async () => {
+  it('fails the file with the error of a segment that fails for good; added again, it redoes that segment only', async () => {
     const url = redis!.url;
-    const input = makeClip(join(dir, 'park.mp4'), { seconds: 4, fps: 25, gop: 25 });
+    const input = makeClip(join(dir, 'park.mp4'), { seconds: 6, fps: 25, gop: 25 });
     const out = join(dir, 'restored');
     const output = join(out, 'park-restored.mp4');
-    // A directory where the second segment's restored file goes: that segment fails (ERR_OUTPUT_IS_DIR).
-    const blocker = join(out, '.f2d-work', jobIdFor(output), 'seg-0001-restored.mp4');
+    const fileJob = jobIdFor(output);
+    // An honest permanent failure of one segment, no test hook: a directory where the second
+    // segment's restored file goes (ERR_OUTPUT_IS_DIR, which no retry can fix).
+    const blocker = join(out, '.f2d-work', fileJob, 'cut-1', 'seg-0001-restored.mp4');
     mkdirSync(blocker, { recursive: true });
     if (!workers.some((w) => w.child.exitCode === null && w.child.signalCode === null)) {
       workers.push(startSegmentWorker(url));
@@ -126,16 +130,92 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
     }
     const failed = await f2d(['queue', 'add', input, '-o', out, '--redis', url, ...QUEUE_SETTINGS, '--wait']);
     assert.equal(failed.code, 7, `exit 7 (output):\n${failed.stdout}\n${failed.stderr}`);
-    assert.match(failed.stdout, /failed: .*park\.mp4: ERR_OUTPUT_IS_DIR: .*in a segment of/);
+    assert.match(failed.stdout, /failed: .*park\.mp4: ERR_OUTPUT_IS_DIR: .*in a segment of .*add the file again/);
     const status = (await queueStatus(queueTarget({ redis: url, name: QUEUE, attempts: 3, connectTimeoutSec: 5 }))).files.find((f) => f.input === input);
     assert.equal(status?.state, 'failed');
     assert.equal(status?.errorCode, 'ERR_OUTPUT_IS_DIR');
 
-    rmSync(blocker, { recursive: true });
-    const again = await f2d(['queue', 'add', input, '-o', out, '--redis', url, ...QUEUE_SETTINGS, '--wait']);
-    assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
+    const queue = new Queue(QUEUE, { connection: { url } });
+    try {
+      const segment = (i: number) => queue.getJob(segmentJobId(fileJob, 1, i));
+      // The other two segments go on after the file failed: wait for them, then note when they ran.
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        if ((await segment(0))?.finishedOn !== undefined && (await segment(2))?.finishedOn !== undefined) break;
+      }
+      const before = await Promise.all([0, 1, 2].map(async (i) => ({ state: await (await segment(i))?.getState(), finishedOn: (await segment(i))?.finishedOn })));
+      assert.deepEqual(before.map((b) => b.state), ['completed', 'failed', 'completed']);
+
+      rmSync(blocker, { recursive: true });
+      const again = await f2d(['queue', 'add', input, '-o', out, '--redis', url, ...QUEUE_SETTINGS, '--wait']);
+      assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
+      assert.match(again.stderr, /retried: .*park\.mp4 -> .*\(2 of 3 segments already restored, 1 queued\)/);
+
+      // Only the failed segment ran again; the others kept their first and only run.
+      const after = await Promise.all([0, 1, 2].map((i) => segment(i)));
+      assert.deepEqual(after.map((j) => j?.attemptsStarted), [1, 2, 1], 'segment runs');
+      assert.equal(after[0]?.finishedOn, before[0]!.finishedOn);
+      assert.equal(after[2]?.finishedOn, before[2]!.finishedOn);
+      assert.equal((await queue.getJobs(['completed', 'failed', 'waiting', 'active'])).filter((j) => j.name === SEGMENT_JOB && j.id?.startsWith(fileJob)).length, 3, 'no new cut');
+    } finally {
+      await queue.close();
+    }
+    decodesCleanly(output);
     assert.deepEqual(framePtsTimes(output), framePtsTimes(input), 'every frame at its time');
     const done = (await queueStatus(queueTarget({ redis: url, name: QUEUE, attempts: 3, connectTimeoutSec: 5 }))).files.find((f) => f.input === input);
-    assert.deepEqual([done?.state, done?.segments], ['done', { done: 2, total: 2 }]);
+    assert.deepEqual([done?.state, done?.segments], ['done', { done: 3, total: 3 }]);
+    assert.ok(!existsSync(join(out, '.f2d-work', fileJob)), 'the work folder is removed');
+  });
+
+  it('added again, redoes a restored segment that is gone from the storage too; a source changed since its cut is cut anew', async () => {
+    const url = redis!.url;
+    const out = join(dir, 'restored');
+    const queue = new Queue(QUEUE, { connection: { url } });
+    /** Adds `input` with its second segment blocked, waits for the failure and for the other segments. */
+    const failSecondSegment = async (input: string): Promise<{ fileJob: string; output: string; blocker: string }> => {
+      const output = join(out, basename(input, '.mp4') + '-restored.mp4');
+      const fileJob = jobIdFor(output);
+      const blocker = join(out, '.f2d-work', fileJob, 'cut-1', 'seg-0001-restored.mp4');
+      mkdirSync(blocker, { recursive: true });
+      const failed = await f2d(['queue', 'add', input, '-o', out, '--redis', url, ...QUEUE_SETTINGS, '--wait']);
+      assert.equal(failed.code, 7, `${failed.stdout}\n${failed.stderr}`);
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        const states = await Promise.all([0, 2].map(async (i) => (await queue.getJob(segmentJobId(fileJob, 1, i)))?.getState()));
+        if (states.every((st) => st === 'completed')) break;
+      }
+      return { fileJob, output, blocker };
+    };
+    if (!workers.some((w) => w.child.exitCode === null && w.child.signalCode === null)) {
+      workers.push(startSegmentWorker(url));
+      await workers.at(-1)!.ready;
+    }
+    try {
+      // A restored segment removed meanwhile: Redis still says done, the worker finds it gone.
+      const lake = makeClip(join(dir, 'lake.mp4'), { seconds: 6, fps: 25, gop: 25 });
+      const a = await failSecondSegment(lake);
+      rmSync(a.blocker, { recursive: true });
+      rmSync(join(out, '.f2d-work', a.fileJob, 'cut-1', 'seg-0000-restored.mp4'));
+      const again = await f2d(['queue', 'add', lake, '-o', out, '--redis', url, ...QUEUE_SETTINGS, '--wait']);
+      assert.equal(again.code, 0, `${again.stdout}\n${again.stderr}`);
+      assert.match(again.stderr, /\(2 of 3 segments already restored, 1 queued\)/);
+      const runs = await Promise.all([0, 1, 2].map(async (i) => (await queue.getJob(segmentJobId(a.fileJob, 1, i)))?.attemptsStarted));
+      assert.deepEqual(runs, [2, 2, 1], 'the removed segment and the failed one ran again, not the third');
+      assert.ok(workers.some((w) => /seg-0000-restored\.mp4 is missing or incomplete; it is restored again/.test(w.output())), 'the worker says why');
+      assert.deepEqual(framePtsTimes(a.output), framePtsTimes(lake), 'every frame at its time');
+
+      // The source replaced (fixed, re-exported) after the failure: its old segments are not reused.
+      const road = makeClip(join(dir, 'road.mp4'), { seconds: 6, fps: 25, gop: 25 });
+      const b = await failSecondSegment(road);
+      rmSync(b.blocker, { recursive: true });
+      makeClip(road, { seconds: 8, fps: 25, gop: 25 });
+      utimesSync(road, new Date(), new Date(Date.now() + 5000));
+      const recut = await f2d(['queue', 'add', road, '-o', out, '--redis', url, ...QUEUE_SETTINGS, '--wait']);
+      assert.equal(recut.code, 0, `${recut.stdout}\n${recut.stderr}`);
+      assert.doesNotMatch(recut.stderr, /already restored/);
+      assert.deepEqual(framePtsTimes(b.output), framePtsTimes(road), 'the new source, every frame');
+      const status = (await queueStatus(queueTarget({ redis: url, name: QUEUE, attempts: 3, connectTimeoutSec: 5 }))).files.find((f) => f.input === road);
+      assert.deepEqual([status?.state, status?.segments], ['done', { done: 4, total: 4 }], 'cut anew: 8 s in 4 segments');
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { findSps, nalType, parseSps, splitNalUnits } from '../../src/media/live/h264-bitstream.js';
+import { findSps, h264Extradata, nalType, parseSps, splitNalUnits } from '../../src/media/live/h264-bitstream.js';
 
 // SPS written by this project's live encoder (x264, baseline, 640x360, no B-frames): it has
 // emulation-prevention bytes and a frame crop (360 is not a multiple of 16).
@@ -30,6 +30,13 @@ describe('live: H.264 bitstream reading', () => {
     assert.deepEqual(units.map(nalType), [7, 8, 5]);
     assert.equal(findSps(au)?.codec, 'avc1.42c01e');
     assert.equal(findSps(Buffer.from([0, 0, 1, 0x41, 0x9a])), null);
+  });
+
+  it('takes a key frame\'s SPS and PPS, with 4-byte start codes, as extradata (not its slices)', () => {
+    const pps = Buffer.from([0x68, 0xce, 0x3c, 0x80]);
+    const au = Buffer.concat([Buffer.from([0, 0, 0, 1, 0x09, 0xf0]), Buffer.from([0, 0, 0, 1]), LIVE_SPS, Buffer.from([0, 0, 1]), pps, Buffer.from([0, 0, 1, 0x65, 0x88, 0x84])]);
+    assert.deepEqual(h264Extradata(au), Buffer.concat([Buffer.from([0, 0, 0, 1]), LIVE_SPS, Buffer.from([0, 0, 0, 1]), pps]));
+    assert.equal(h264Extradata(Buffer.from([0, 0, 1, 0x41, 0x9a])).length, 0, 'a P frame has none');
   });
 
   it('refuses a unit that is not an SPS, and a truncated SPS', () => {

@@ -6,8 +6,8 @@ import { loadConfig, PIPELINES_DIR } from '../../src/config/load.js';
 describe('live: pipelines/*.json are config layers validated by the config schema', () => {
   const names = readdirSync(PIPELINES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
 
-  it('ships dashcam-live, demo-live and file-restore', () => {
-    for (const n of ['dashcam-live', 'demo-live', 'file-restore']) assert.ok(names.includes(n), n);
+  it('ships dashcam-live, demo-live, multi-camera and file-restore', () => {
+    for (const n of ['dashcam-live', 'demo-live', 'multi-camera', 'file-restore']) assert.ok(names.includes(n), n);
   });
 
   for (const name of names) {

@@ -7,6 +7,7 @@ import { ERROR_CODES, isErrorCode } from '../../error-codes.js';
 import { enqueueFiles, filesToAdd, waitForFiles, type FileOutcome } from '../../queue/enqueue.js';
 import { failureCode } from '../../queue/job-data.js';
 import { queueTarget } from '../../queue/queue-target.js';
+import type { SegmentReuse } from '../../queue/retry-failed-file.js';
 import { queueStatus } from '../../queue/status.js';
 import type { CommandArgs, CommandContext } from './context.js';
 import { formatQueueStatus } from './queue-status-table.js';
@@ -26,7 +27,7 @@ export async function queueCommand(args: CommandArgs, ctx: CommandContext, cwd: 
     throw new F2dError('ERR_CONFIG_USAGE', 'config', `usage: ${USAGE}`, { hint: 'f2d queue add needs inputs and -o <out-dir>, on storage every worker sees' });
   }
   const files = await enqueueFiles(target, await filesToAdd(inputs, args.output, cwd), ctx.config.output.overwrite);
-  for (const f of files) ctx.log.info(`${f.state}: ${f.input} -> ${f.output}`);
+  for (const f of files) ctx.log.info(`${f.state}: ${f.input} -> ${f.output}${f.reuse === undefined ? '' : ` (${reuseText(f.reuse)})`}`);
   if (!args.wait) {
     stdout.write(`${files.length} file(s) on queue "${target.name}"; f2d queue status shows their progress\n`);
     return 0;
@@ -34,6 +35,11 @@ export async function queueCommand(args: CommandArgs, ctx: CommandContext, cwd: 
   const outcomes = await waitForFiles(target, files, ctx.signal);
   for (const o of outcomes) stdout.write(o.ok ? `${o.result.output}\n` : `failed: ${o.file.input}: ${o.reason}\n`);
   return exitCodeFor(outcomes);
+}
+
+/** "3 of 5 segments already restored, 2 queued": what a file added again after a failure reuses. */
+function reuseText(reuse: SegmentReuse): string {
+  return `${reuse.restored} of ${reuse.total} segments already restored, ${reuse.total - reuse.restored} queued`;
 }
 
 /** 0 when every file is done; else the exit code `f2d restore` gives for the first failure's error. */

@@ -229,3 +229,12 @@ export function findSps(accessUnit: Uint8Array): SpsInfo | null {
   for (const unit of splitNalUnits(accessUnit)) if (nalType(unit) === NAL_SPS) return parseSps(unit);
   return null;
 }
+
+/**
+ * A key frame's SPS and PPS, Annex-B (start codes), as a muxer's extradata
+ * (MP4 and FLV turn it into avcC themselves; RTSP puts it in the SDP).
+ */
+export function h264Extradata(keyFrame: Uint8Array): Buffer {
+  const headers = splitNalUnits(keyFrame).filter((u) => nalType(u) === NAL_SPS || nalType(u) === NAL_PPS);
+  return Buffer.concat(headers.flatMap((u) => [Buffer.from([0, 0, 0, 1]), Buffer.from(u)]));
+}

@@ -66,7 +66,7 @@ function firstLine(err: unknown): string {
 }
 
 /** Where onnxruntime-node keeps its native libraries for this platform; its install script adds the CUDA provider there. */
-function nativeLibDir(): string {
+export function nativeLibDir(): string {
   const main = createRequire(import.meta.url).resolve('onnxruntime-node');
   return join(dirname(dirname(main)), 'bin', 'napi-v6', process.platform, process.arch);
 }
@@ -78,7 +78,10 @@ function nativeLibDir(): string {
  * repository's .npmrc says so that `npm install` works offline).
  */
 function cudaHint(): string {
-  const runtime = 'cuda needs an NVIDIA GPU with the CUDA 12 and cuDNN 9 runtime libraries on the library path';
+  // The CUDA major follows the provider's build (the 1.29.0 release: CUDA 13); f2d doctor reads it from the library.
+  const runtime =
+    'cuda needs an NVIDIA GPU with the CUDA runtime (of the major its provider was built for) and cuDNN 9 libraries on the library path ' +
+    '(`f2d doctor` names what is missing)';
   if (existsSync(join(nativeLibDir(), 'libonnxruntime_providers_cuda.so'))) return `${runtime}.`;
   return (
     `${runtime}, and onnxruntime-node's CUDA provider, which is not installed (an install with onnxruntime-node-install=skip, ` +
