@@ -4,7 +4,11 @@
  * Run through tsx from the sources, so no build is needed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpDir } from './clips.js';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+import { requires } from './requires.js';
 
 const MAIN = join('src', 'cli', 'main.ts');
 
@@ -46,4 +50,46 @@ export function startWorker(redisUrl: string, args: readonly string[]): WorkerPr
     child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${out}`)));
   });
   return { child, ready, output: () => out };
+}
+
+/** What a queue test's `describe` block works with (see {@link queueTestBed}). */
+export interface QueueTestBed {
+  /** The redis-server's URL (from `before` on). */
+  readonly redisUrl: string;
+  /** An absolute work folder, as the queue stores its paths (from `before` on). */
+  readonly dir: string;
+  /** Workers the tests start: any still running are killed after the block. */
+  readonly workers: WorkerProcess[];
+}
+
+/**
+ * Registers, in the calling `describe` block, a `before` that starts a real
+ * redis-server (skipped with the package's name when it is not installed) and
+ * makes the work folder `test/.tmp/<name>`, and an `after` that kills the
+ * workers left running, stops Redis and removes the folder.
+ */
+export function queueTestBed(name: string): QueueTestBed {
+  let redis: RedisServer | undefined;
+  let dir = '';
+  const workers: WorkerProcess[] = [];
+  before(async function () {
+    requires(this, 'redis-server');
+    redis = await startRedisServer();
+    dir = resolve(tmpDir(name));
+  });
+  after(async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get redisUrl() {
+      if (redis === undefined) throw new Error('queueTestBed: Redis starts in before()');
+      return redis.url;
+    },
+    get dir() {
+      return dir;
+    },
+    workers,
+  };
 }

@@ -11,17 +11,15 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { Queue } from 'bullmq';
 import { jobIdFor, segmentJobId, SEGMENT_JOB } from '../../src/queue/job-data.js';
 import { queueTarget } from '../../src/queue/queue-target.js';
 import { queueStatus } from '../../src/queue/status.js';
-import { makeClip, tmpDir } from '../helpers/clips.js';
-import { runF2d, startWorker, type WorkerProcess } from '../helpers/f2d-processes.js';
+import { makeClip } from '../helpers/clips.js';
+import { queueTestBed, runF2d, startWorker, type WorkerProcess } from '../helpers/f2d-processes.js';
 import { TINY_MODEL } from '../helpers/live.js';
 import { decodeVideo, decodesCleanly, framePtsTimes, probeStreams, psnrY } from '../helpers/media-tools.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { requires } from '../helpers/requires.js';
 
 const QUEUE = 'f2d-segments-test';
 /** Short, so that a killed worker's segment comes back within seconds. */
@@ -36,26 +34,14 @@ function startSegmentWorker(redisUrl: string): WorkerProcess {
 
 describe('f2d queue with queue.segmentSec: a long video in segments on two workers, one killed mid-segment', function () {
   this.timeout(300_000);
-  let redis: RedisServer | undefined;
-  let dir: string;
-  const workers: WorkerProcess[] = [];
-
-  before(async function () {
-    requires(this, 'redis-server');
-    redis = await startRedisServer();
-    dir = resolve(tmpDir('queue-segments'));
-  });
-  after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    await redis?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = queueTestBed('queue-segments');
+  const { workers } = bed;
 
   it('redoes only the killed segment, and the joined file equals f2d restore of it', async () => {
-    const url = redis!.url;
+    const url = bed.redisUrl;
     // 320x180 rather than the tiny default: a segment then takes long enough to be caught mid-way.
-    const input = makeClip(join(dir, 'drive.mp4'), { seconds: 6, fps: 25, gop: 25, audio: true, width: 320, height: 180 });
-    const out = join(dir, 'restored');
+    const input = makeClip(join(bed.dir, 'drive.mp4'), { seconds: 6, fps: 25, gop: 25, audio: true, width: 320, height: 180 });
+    const out = join(bed.dir, 'restored');
     workers.push(startSegmentWorker(url), startSegmentWorker(url));
     const names = (await Promise.all(workers.map((w) => w.ready))).map((w) => w.name);
     const queue = new Queue(QUEUE, { connection: { url } });
@@ -101,7 +87,7 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
 
     // The same file restored on one machine.
     const output = join(out, 'drive-restored.mp4');
-    const single = join(dir, 'single.mp4');
+    const single = join(bed.dir, 'single.mp4');
     const one = await f2d(['restore', input, '-o', single, '--model', TINY_MODEL]);
     assert.equal(one.code, 0, one.stderr);
     decodesCleanly(output);
@@ -115,9 +101,9 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
   });
 
   it('fails the file with the error of a segment that fails for good; added again, it redoes that segment only', async () => {
-    const url = redis!.url;
-    const input = makeClip(join(dir, 'park.mp4'), { seconds: 6, fps: 25, gop: 25 });
-    const out = join(dir, 'restored');
+    const url = bed.redisUrl;
+    const input = makeClip(join(bed.dir, 'park.mp4'), { seconds: 6, fps: 25, gop: 25 });
+    const out = join(bed.dir, 'restored');
     const output = join(out, 'park-restored.mp4');
     const fileJob = jobIdFor(output);
     // An honest permanent failure of one segment, no test hook: a directory where the second
@@ -167,8 +153,8 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
   });
 
   it('added again, redoes a restored segment that is gone from the storage too; a source changed since its cut is cut anew', async () => {
-    const url = redis!.url;
-    const out = join(dir, 'restored');
+    const url = bed.redisUrl;
+    const out = join(bed.dir, 'restored');
     const queue = new Queue(QUEUE, { connection: { url } });
     /** Adds `input` with its second segment blocked, waits for the failure and for the other segments. */
     const failSecondSegment = async (input: string): Promise<{ fileJob: string; output: string; blocker: string }> => {
@@ -190,7 +176,7 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
     }
     try {
       // A restored segment removed meanwhile: Redis still says done, the worker finds it gone.
-      const lake = makeClip(join(dir, 'lake.mp4'), { seconds: 6, fps: 25, gop: 25 });
+      const lake = makeClip(join(bed.dir, 'lake.mp4'), { seconds: 6, fps: 25, gop: 25 });
       const a = await failSecondSegment(lake);
       rmSync(a.blocker, { recursive: true });
       rmSync(join(out, '.f2d-work', a.fileJob, 'cut-1', 'seg-0000-restored.mp4'));
@@ -203,7 +189,7 @@ describe('f2d queue with queue.segmentSec: a long video in segments on two worke
       assert.deepEqual(framePtsTimes(a.output), framePtsTimes(lake), 'every frame at its time');
 
       // The source replaced (fixed, re-exported) after the failure: its old segments are not reused.
-      const road = makeClip(join(dir, 'road.mp4'), { seconds: 6, fps: 25, gop: 25 });
+      const road = makeClip(join(bed.dir, 'road.mp4'), { seconds: 6, fps: 25, gop: 25 });
       const b = await failSecondSegment(road);
       rmSync(b.blocker, { recursive: true });
       makeClip(road, { seconds: 8, fps: 25, gop: 25 });

@@ -7,16 +7,15 @@
  * the error `f2d restore` gives, without holding up the other.
  */
 import assert from 'node:assert/strict';
-import { rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { queueTarget } from '../../src/queue/queue-target.js';
 import { queueStatus, type FileStatus } from '../../src/queue/status.js';
-import { makeClip, tmpDir } from '../helpers/clips.js';
-import { runF2d, startWorker, type WorkerProcess } from '../helpers/f2d-processes.js';
+import { makeClip } from '../helpers/clips.js';
+import { queueTestBed, runF2d, startWorker, type WorkerProcess } from '../helpers/f2d-processes.js';
 import { TINY_MODEL } from '../helpers/live.js';
 import { decodeVideo, framePtsTimes, probeStreams, psnrY } from '../helpers/media-tools.js';
-import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { requires } from '../helpers/requires.js';
+import { freePort } from '../helpers/redis-server.js';
 
 const QUEUE = 'f2d-test';
 /** Short, so that a killed worker's job comes back within seconds. */
@@ -35,29 +34,16 @@ async function fileStatus(redisUrl: string, input: string): Promise<FileStatus |
 
 describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-file', function () {
   this.timeout(300_000);
-  let redis: RedisServer | undefined;
-  let dir: string;
-  const workers: WorkerProcess[] = [];
-
-  before(async function () {
-    requires(this, 'redis-server');
-    redis = await startRedisServer();
-    // Absolute, as the queue stores its paths.
-    dir = resolve(tmpDir('queue-workers'));
-  });
-  after(async () => {
-    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-    await redis?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const bed = queueTestBed('queue-workers');
+  const { workers } = bed;
 
   it('redoes the killed worker\'s file on the other, equal to f2d restore; a non-media file fails alone', async () => {
-    const url = redis!.url;
+    const url = bed.redisUrl;
     // 320x180, not the tiny default: at ~100 fps a 160x120 file was sometimes done before a poll saw it active.
-    const input = makeClip(join(dir, 'drive.mp4'), { seconds: 10, fps: 25, audio: true, width: 320, height: 180 });
-    const bad = join(dir, 'notes.mp4');
+    const input = makeClip(join(bed.dir, 'drive.mp4'), { seconds: 10, fps: 25, audio: true, width: 320, height: 180 });
+    const bad = join(bed.dir, 'notes.mp4');
     writeFileSync(bad, 'not a video\n');
-    const out = join(dir, 'restored');
+    const out = join(bed.dir, 'restored');
     workers.push(startQueueWorker(url), startQueueWorker(url));
     const names = await Promise.all(workers.map((w) => w.ready));
 
@@ -97,7 +83,7 @@ describe('f2d queue + f2d worker: two workers on a real Redis, one killed mid-fi
     assert.equal(done?.worker, names[1 - victim]!.name, 'the surviving worker finished the file');
 
     // The same file restored on one machine.
-    const single = join(dir, 'single.mp4');
+    const single = join(bed.dir, 'single.mp4');
     const one = await f2d(['restore', input, '-o', single, '--model', TINY_MODEL]);
     assert.equal(one.code, 0, one.stderr);
     assert.deepEqual(framePtsTimes(output), framePtsTimes(single), 'same frames at the same timestamps');
