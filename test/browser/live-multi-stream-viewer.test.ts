@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { startServe, type ServeHandle } from '../../src/jobs/serve-live.js';
 import { silentLogger } from '../../src/log.js';
 import { SAMPLE_CLIP, liveTestConfig, setFfmpegLogLevel } from '../helpers/live.js';
-import { CHROMIUM, requires } from '../helpers/requires.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { requires } from '../helpers/requires.js';
 import { Resources } from '../helpers/resources.js';
 
 const TOKEN = 'browser-multi-123';
@@ -18,7 +16,6 @@ describe('browser: a several-camera server in real Chromium', function () {
   this.timeout(180000);
   let serve: ServeHandle;
   let context: BrowserContext;
-  let profile: string;
   const resources = new Resources();
 
   before(async function () {
@@ -30,17 +27,11 @@ describe('browser: a several-camera server in real Chromium', function () {
       { name: 'rear', source: 'test/fixtures/media/city-night-640x360.mp4', width: 256, height: 144 },
     ];
     serve = await resources.add(startServe(liveTestConfig({ 'serve.token': TOKEN, 'serve.streams': JSON.stringify(streams) }), silentLogger));
-    profile = mkdtempSync(path.join(tmpdir(), 'f2d-chromium-'));
-    context = await resources.add(chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }));
+    context = (await resources.add(launchChromium())).context;
   });
 
   after(async () => {
     await resources.closeAll();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
   it('the index links each camera; following a link plays that camera (its own size) with the token carried', async () => {

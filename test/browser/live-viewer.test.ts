@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startServe, type ServeHandle } from '../../src/jobs/serve-live.js';
 import { silentLogger } from '../../src/log.js';
 import { liveTestConfig, setFfmpegLogLevel } from '../helpers/live.js';
-import { CHROMIUM, requires } from '../helpers/requires.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { requires } from '../helpers/requires.js';
 import { Resources } from '../helpers/resources.js';
 
 /**
@@ -38,24 +36,17 @@ describe('browser: the viewer in real Chromium (WebCodecs)', function () {
   this.timeout(120000);
   let serve: ServeHandle;
   let context: BrowserContext;
-  let profile: string;
   const resources = new Resources();
 
   before(async function () {
     requires(this, 'chromium');
     setFfmpegLogLevel('quiet');
     serve = await resources.add(startServe(liveTestConfig({ 'serve.source': 'test/fixtures/media/city-night-640x360.mp4', 'serve.width': 640, 'serve.height': 360 }), silentLogger));
-    profile = mkdtempSync(path.join(tmpdir(), 'f2d-chromium-'));
-    context = await resources.add(chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }));
+    context = (await resources.add(launchChromium())).context;
   });
 
   after(async () => {
     await resources.closeAll();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
   it('decodes and draws frames, and shows the glass-to-glass latency', async () => {

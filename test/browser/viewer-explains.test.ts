@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { MetricsRegistry } from '../../src/prometheus.js';
 import { LiveServer, defaultViewerDir } from '../../src/server/live-server.js';
 import { StreamHub } from '../../src/server/stream-hub.js';
-import { CHROMIUM, requires } from '../helpers/requires.js';
+import { launchChromium } from '../helpers/chromium.js';
+import { requires } from '../helpers/requires.js';
 import { Resources } from '../helpers/resources.js';
 
 /**
@@ -21,26 +19,17 @@ describe('browser: the viewer explains itself', function () {
   this.timeout(60000);
   let server: LiveServer;
   let context: BrowserContext;
-  let profile: string;
   const resources = new Resources();
 
   before(async function () {
     requires(this, 'chromium');
     const hub = new StreamHub({ maxBufferedBytes: 1 << 20, keyRequestIntervalMs: 0, maxBadMessages: 5, hello: { source: 'file', sourceLabel: 'drive.mp4', pipeline: 'test' } });
     server = await resources.add(LiveServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, viewerDir: defaultViewerDir(), streams: [{ name: 'main', hub, metrics: new MetricsRegistry({ processMetrics: false }), health: () => ({ ok: true }) }] }));
-    profile = mkdtempSync(path.join(tmpdir(), 'f2d-chromium-'));
-    context = await resources.add(
-      chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      }),
-    );
+    context = (await resources.add(launchChromium())).context;
   });
 
   after(async () => {
     await resources.closeAll();
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
   });
 
   /** Opens the viewer at `query`, counting the WebSocket connections it makes. */
