@@ -42,7 +42,9 @@ class F2DConfig:
 
 CONFIGS = {
     "lite": F2DConfig(),
-    "base": F2DConfig(widths=(48, 96, 192), emb=128, expert=32, parser=16, freq=64, mid_blocks=3),
+    # base is lite with twice the channels and one more bottleneck block, and the same embeddings,
+    # parser and gate, so f2dnet.grow can start it from the lite campaign's weights
+    "base": F2DConfig(widths=(48, 96, 192), emb=64, expert=32, parser=16, freq=32, mid_blocks=3),
     "tiny": F2DConfig(widths=(8, 16, 16), emb=16, expert=4, parser=4, freq=8, heads=2, mid_blocks=1),
 }
 
