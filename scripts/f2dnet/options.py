@@ -59,12 +59,17 @@ class TrainOptions:
     publish: str | None = None  # where the compact checkpoint of this stage is written
     photo_max_side: int | None = None  # scale training photos down to this long side first
     clear_fraction: float = 0.0  # share of samples left undegraded (the parser's negatives)
+    teacher: str | None = None  # a compact checkpoint whose one-step restorations are soft targets
+    lambda_distill: float = 0.0  # weight of the distance to the teacher's restoration (with teacher)
+
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
             raise OptionsError(f'option "loss" must be one of {", ".join(LOSSES)}, got {self.loss!r}')
         if self.device not in DEVICES:
             raise OptionsError(f'option "device" must be one of {", ".join(DEVICES)}, got {self.device!r}')
+        if self.lambda_distill > 0 and not self.teacher:
+            raise OptionsError('option "lambda_distill" needs "teacher": a compact checkpoint folder to distil from')
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

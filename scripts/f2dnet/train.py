@@ -49,7 +49,26 @@ def alpha_prior(k: torch.Tensor, present: torch.Tensor, T: int) -> torch.Tensor:
     return prior / prior.sum(1, keepdim=True).clamp(min=1e-6)
 
 
-def losses(model: F2DNet, transport: Transport, opt: TrainOptions, degraded, clean, flags, maps_gt):
+def distill_loss(student: F2DNet, teacher: F2DNet, y: torch.Tensor, maps: torch.Tensor,
+                 weights: torch.Tensor) -> torch.Tensor:
+    """Distance of the student's one-step restoration (k = 0, what inference runs) to the teacher's.
+
+    The teacher's output is a target for every input at no labelling cost, and one a smaller
+    model can reach (the clean photo is often not: noise and darkness hide what was there).
+    Only the restoration is distilled: the parser's maps and weights have exact labels from the
+    synthesis already, and the student's own parser outputs are used, as at inference.
+    """
+    k0 = torch.zeros(y.shape[0], dtype=torch.long, device=y.device)
+    with torch.no_grad():
+        t_maps, t_weights, _ = teacher.parser(y)
+        t_f, _ = teacher(y, k0, y, t_maps, t_weights)
+        target = (y + t_f).clamp(-1, 1)
+    f, _ = student(y, k0, y, maps, weights)
+    return charbonnier(y + f - target)
+
+
+def losses(model: F2DNet, transport: Transport, opt: TrainOptions, degraded, clean, flags, maps_gt,
+           teacher: F2DNet | None = None):
     b = degraded.shape[0]
     y, mu = degraded * 2 - 1, clean * 2 - 1
     k = torch.randint(0, transport.T + 1, (b,), device=degraded.device)
@@ -70,6 +89,10 @@ def losses(model: F2DNet, transport: Transport, opt: TrainOptions, degraded, cle
              + opt.lambda_balance * l_bal + opt.lambda_alpha * l_alpha)
     parts = {"main": main.item(), "w": l_w.item(), "m": l_m.item(), "cls": l_cls.item(),
              "bal": l_bal.item(), "alpha": l_alpha.item()}
+    if teacher is not None and opt.lambda_distill > 0:
+        l_distill = distill_loss(model, teacher, y, maps, weights)
+        total = total + opt.lambda_distill * l_distill
+        parts["distill"] = l_distill.item()
     return total, parts
 
 
@@ -129,6 +152,12 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
     transport = Transport(opt.sigmas_scale)
     model.to(device)
     ema.to(device)
+    teacher = None
+    if opt.teacher:
+        teacher, teacher_state = load_compact(Path(opt.teacher))
+        teacher.eval().requires_grad_(False).to(device)
+        print(f"distilling from {opt.teacher} ({teacher_state.get('steps', 0)} steps, "
+              f"{count_parameters(teacher)} parameters), weight {opt.lambda_distill}", flush=True)
     step, elapsed, best = 0, 0.0, -1.0
     last = run_dir / "last.pt"
     previous_stages: list[dict] = []
@@ -169,7 +198,8 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
     def save(path: Path) -> None:
         info = {"steps": step, "minutes": round(elapsed / 60, 1), "photos_train": len(train_photos),
                 "photos_val": len(val_photos), "patch": opt.patch, "batch": opt.batch,
-                "sigmas_scale": opt.sigmas_scale, "device": device.type, "options": opt.name}
+                "sigmas_scale": opt.sigmas_scale, "device": device.type, "options": opt.name,
+                **({"teacher": opt.teacher, "lambda_distill": opt.lambda_distill} if teacher is not None else {})}
         torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "optim": optim.state_dict(),
                     "step": step, "elapsed": elapsed, "best": best, "previous_stages": previous_stages,
                     "model_config": model.cfg.to_dict(), "training_info": info}, path.with_suffix(".tmp"))
@@ -192,7 +222,7 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
         t0 = time.time()
         degraded, clean, flags, maps_gt = next(batches)
         t_data = time.time() - t0
-        loss, parts = losses(model, transport, opt, degraded, clean, flags, maps_gt)
+        loss, parts = losses(model, transport, opt, degraded, clean, flags, maps_gt, teacher)
         optim.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
