@@ -41,6 +41,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'provider', type: 'string', value: '<name>', key: 'model.provider', help: 'cpu | cuda | webgpu (falls back to cpu, with a warning, when it cannot load)' },
   { name: 'threads', type: 'string', value: '<n>', key: 'model.threads', help: 'onnxruntime threads, 0 = automatic' },
   { name: 'parser-interval', type: 'string', value: '<n>', key: 'model.parserInterval', help: 'run the parser every n frames, reusing its maps in between' },
+  { name: 'temporal-filter', type: 'string', value: '<auto|off>', key: 'model.temporalFilter', help: 'video: lower the rain and snow the model left in still parts of the picture, from the previous frames (off: each frame alone)' },
   { name: 'crf', type: 'string', value: '<0-51>', key: 'encode.crf', help: 'H.264 quality, lower is better' },
   { name: 'preset', type: 'string', value: '<name>', key: 'encode.preset', help: 'x264 preset, ultrafast … veryslow' },
   { name: 'jpeg-quality', type: 'string', value: '<1-100>', key: 'image.jpegQuality', help: 'quality of jpg outputs' },

@@ -25,6 +25,7 @@ export const X264_PRESETS = [
 
 /** onnxruntime execution providers f2d can ask for (the one list: the model runtime takes its type from here). */
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
+export const TEMPORAL_FILTERS = ['auto', 'off'] as const;
 export const PROGRESS_MODES = ['auto', 'bar', 'lines', 'off'] as const;
 export const LOG_LEVEL_NAMES = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -47,6 +48,11 @@ export const modelSchema = z
     tileSize: z.number().int().min(0),
     /** Context pixels discarded at each inner tile edge. */
     tileOverlap: z.number().int().min(0),
+    /**
+     * Video only: lower what the model left of rain and snow where the picture holds still,
+     * from the previous frames (`src/temporal/transient-filter.ts`); `off` restores each frame alone.
+     */
+    temporalFilter: z.enum(TEMPORAL_FILTERS),
   })
   .strict();
 

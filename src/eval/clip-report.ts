@@ -13,6 +13,8 @@ export interface ClipReport {
   readonly model: { readonly name: string; readonly dir: string };
   /** The weather synthesised on the clip before restoring it (`--weather`); null = the clip was restored as it is. */
   readonly weather: { readonly configuration: string; readonly synthDir: string; readonly seed: number } | null;
+  /** The temporal filter after the model (`model.temporalFilter`): the mean share of pixels it lowered; null = off. */
+  readonly temporalFilter: { readonly cleanedShare: number } | null;
   readonly flicker: FlickerResult;
   /** Mean PSNR (dB) of input and output frames against the clean clip, when there is one. */
   readonly psnr: { readonly input: number; readonly output: number } | null;
@@ -32,6 +34,11 @@ export function formatClipReport(r: ClipReport): string {
       `; output/input ${f.ratio === null ? 'n/a (the input does not change)' : f.ratio.toFixed(3)}${f.ratio !== null && f.ratio > 1 ? ' (the restoration adds flicker)' : ''}`,
     `static pixels from the ${f.mask === 'reference' ? 'clean clip' : `input's ${f.options.window}-frame temporal median (no clean clip)`}: ${(100 * f.staticShare).toFixed(1)}% over ${f.pairs} frame pairs (${f.options.block}px blocks, threshold ${f.options.threshold} levels)`,
   ];
+  lines.push(
+    r.temporalFilter === null
+      ? 'temporal filter: off (each frame restored alone)'
+      : `temporal filter: on, lowered ${(100 * r.temporalFilter.cleanedShare).toFixed(2)}% of the pixels per frame (still parts brighter than their recent median)`,
+  );
   if (r.psnr !== null) lines.push(`PSNR against the clean clip: input ${r.psnr.input.toFixed(2)} dB, output ${r.psnr.output.toFixed(2)} dB`);
   if (r.parser !== null) {
     lines.push(`parser mean weights over ${r.parser.runs} runs: ${FACTORS.map((k) => `${k} ${r.parser!.meanWeight[k].toFixed(2)}`).join(', ')}`);

@@ -22,6 +22,7 @@ import { OnnxRestorer } from '../model/onnx-restorer.js';
 import { openRestorer, openWeather } from '../model/open.js';
 import type { FrameRestorer } from '../model/types.js';
 import type { ProgressSink } from '../restore/index.js';
+import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
 
 /** The config sections the clip job reads (`eval.limit` = the first n frames). */
 export type ClipJobConfig = Pick<Config, 'model' | 'synth' | 'eval'>;
@@ -59,6 +60,8 @@ export async function runClipJob(clip: string, config: ClipJobConfig, hooks: Cli
     synth = weather === null ? null : await openWeather(config.synth, config.model, weather, true, log.child('synth'));
     restorer = await openRestorer(config.model, log.child('model'), { streams: 1 });
     const meter = new FlickerMeter();
+    const temporal = config.model.temporalFilter === 'auto' ? new TransientFilter() : null;
+    let cleanedShare = 0;
     const sums = { input: 0, output: 0, weights: FACTORS.map(() => 0), runs: 0 };
     let frames = 0;
     const total = limit > 0 ? Math.min(limit, reader.info.expectedFrames ?? limit) : reader.info.expectedFrames;
@@ -78,6 +81,7 @@ export async function runClipJob(clip: string, config: ClipJobConfig, hooks: Cli
       const clean = synth === null ? null : copy(source);
       const input = synth === null ? source : (await synth.restore(copy(source))).frame;
       const r = await restorer.restore(copy(input));
+      if (temporal) cleanedShare += temporal.apply(r.frame, weatherToFilter(r.weights)).cleanedShare;
       meter.add(input, r.frame, clean ?? undefined);
       if (clean !== null) {
         sums.input += psnr(input, clean);
@@ -101,6 +105,7 @@ export async function runClipJob(clip: string, config: ClipJobConfig, hooks: Cli
       clip: { path: clip, width, height, frames },
       model: { name: restorer instanceof OnnxRestorer ? restorer.modelName : path.basename(config.model.dir), dir: config.model.dir },
       weather: weather === null ? null : { configuration: weather, synthDir: synthDir(config.synth), seed: config.synth.seed },
+      temporalFilter: temporal === null ? null : { cleanedShare: cleanedShare / frames },
       flicker: meter.result(),
       psnr: synth === null ? null : { input: sums.input / frames, output: sums.output / frames },
       parser:

@@ -36,6 +36,8 @@ const STATS_INTERVAL_MS = 1000;
 export interface LiveStreamOptions {
   readonly name: string;
   readonly serve: ServeConfig;
+  /** `model.temporalFilter` is `auto` (see src/temporal/transient-filter.ts). */
+  readonly temporalFilter: boolean;
   readonly restorer: FrameRestorer;
   /** The pipeline's name, shown by the viewer. */
   readonly pipelineName: string;
@@ -110,7 +112,7 @@ export function startLiveStream(options: LiveStreamOptions): LiveStream {
   const recording = new LiveRecording(serve.record, log);
   const publishing = new LivePublishing(serve.publish, { backoff: serve.reconnect, metrics, log, requestKeyFrame: () => run?.requestKeyFrame('restored') });
   run = runLive(
-    { parserInterval: serve.parserInterval, sceneCutThreshold: serve.sceneCutThreshold, passThroughBelow: serve.passThroughBelow, encoder: serve.encoder },
+    { parserInterval: serve.parserInterval, sceneCutThreshold: serve.sceneCutThreshold, passThroughBelow: serve.passThroughBelow, temporalFilter: options.temporalFilter, encoder: serve.encoder },
     {
       frames$,
       restorer,

@@ -59,6 +59,7 @@ export async function runFileJob(plan: FilePlan, config: FileJobConfig, hooks: F
       overwrite: config.output.overwrite,
       encode: config.encode,
       image: config.image,
+      temporalFilter: config.model.temporalFilter,
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
       startedAt,
       ...(view === undefined ? {} : { onProgress: (p) => view.update(p) }),

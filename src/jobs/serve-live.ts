@@ -67,6 +67,7 @@ export async function startServe(config: Config, log: Logger, makeRestorer?: Mak
           startLiveStream({
             name: plan.name,
             serve: plan.serve,
+            temporalFilter: config.model.temporalFilter === 'auto',
             restorer,
             pipelineName: config.pipeline.name,
             labelMetrics: several,

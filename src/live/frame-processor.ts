@@ -2,6 +2,7 @@ import { degradationLevel } from '../model/scene-cut.js';
 import type { FrameRestorer, RestoreResult } from '../model/types.js';
 import { nowMs } from '../clock.js';
 import { ParserSchedule, type ParserScheduleOptions } from '../model/parser-schedule.js';
+import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
 import type { LiveFrame, ProcessedFrame, ViewerMaps } from './types.js';
 
 /** Settings of {@link FrameProcessor}. */
@@ -11,6 +12,8 @@ export interface FrameProcessorOptions extends Omit<ParserScheduleOptions, 'watc
    * clean: frames pass through unrestored until the next parse. 0 disables it.
    */
   readonly passThroughBelow: number;
+  /** Lower the rain and snow left in still parts from the previous frames (`model.temporalFilter`). */
+  readonly temporalFilter?: boolean;
 }
 
 /**
@@ -28,17 +31,20 @@ export class FrameProcessor {
   readonly #passBelow: number;
   #weights: readonly number[] | null = null;
   #passing = false;
+  readonly #temporal: TransientFilter | null;
 
   constructor(restorer: FrameRestorer, options: FrameProcessorOptions) {
     this.#restorer = restorer;
     this.#schedule = new ParserSchedule({ interval: options.interval, sceneCutThreshold: options.sceneCutThreshold });
     this.#passBelow = options.passThroughBelow;
+    this.#temporal = options.temporalFilter ? new TransientFilter() : null;
   }
 
   /** Forgets the scene (after the source reconnects): the next frame is parsed. */
   reset(): void {
     this.#schedule.reset();
     this.#passing = false;
+    this.#temporal?.reset();
   }
 
   /**
@@ -63,6 +69,13 @@ export class FrameProcessor {
     if (parse !== null) {
       this.#passing = this.#passBelow > 0 && this.#weights !== null && degradationLevel(this.#weights) < this.#passBelow;
     }
+    let temporalMs: number | undefined;
+    if (this.#passing) this.#temporal?.reset(); // its history holds restored frames only
+    else if (this.#temporal) {
+      const t0 = nowMs();
+      this.#temporal.apply(result.frame, weatherToFilter(this.#weights));
+      temporalMs = nowMs() - t0;
+    }
     const maps = quantiseMaps(result);
     return {
       source: frame,
@@ -72,7 +85,7 @@ export class FrameProcessor {
       weights: this.#weights,
       maps,
       startMs,
-      timings: { ...result.timings, restore: restoreMs },
+      timings: { ...result.timings, restore: restoreMs, ...(temporalMs === undefined ? {} : { temporal: temporalMs }) },
     };
   }
 }

@@ -22,6 +22,8 @@ export interface LiveRunSettings {
   readonly parserInterval: number;
   readonly sceneCutThreshold: number;
   readonly passThroughBelow: number;
+  /** `model.temporalFilter` is `auto`. */
+  readonly temporalFilter?: boolean;
   readonly encoder: LiveEncoderSettings;
 }
 
@@ -79,6 +81,7 @@ export function runLive(settings: LiveRunSettings, deps: LiveRunDeps): LiveRun {
     interval: settings.parserInterval,
     sceneCutThreshold: settings.sceneCutThreshold,
     passThroughBelow: settings.passThroughBelow,
+    temporalFilter: settings.temporalFilter ?? false,
   });
   const encoders = new TrackEncoders(settings.encoder, deps.fps, metrics, deps.log);
   let state: LiveStatus['state'] = 'starting';

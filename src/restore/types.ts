@@ -11,6 +11,8 @@ export interface RestoreRunOptions {
   /** H.264 settings for a video (`encode` in the config); `threads` 0 or absent = x264's choice. */
   readonly encode: { readonly crf: number; readonly preset: string; readonly threads?: number };
   readonly image: { readonly jpegQuality: number; readonly webpQuality: number };
+  /** Video: `auto` lowers the weather the model left in still parts from the previous frames (`model.temporalFilter`); absent = off. */
+  readonly temporalFilter?: 'auto' | 'off';
   /** Aborting it (Ctrl-C) stops after the frame in flight; the output keeps what was done. */
   readonly signal?: AbortSignal;
   /** Called after each frame or image. */

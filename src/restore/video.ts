@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
 import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage, type SizeChange } from '../media/index.js';
 import type { RestoreResult } from '../model/types.js';
+import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
 import { commitOutput, discardOutput, temporaryName } from './publish-output.js';
 import { StageTimes } from './stage-times.js';
 import type { RestoreRunOptions, RunSummary } from './types.js';
@@ -46,6 +47,8 @@ export async function restoreVideo(input: string, output: string, options: Resto
   let firstOutAt: number | undefined;
   // Frames sent to the restorer and not yet encoded, oldest first.
   const inFlight: InFlight[] = [];
+  // Frames are emitted in order, so the filter sees them as the clip plays.
+  const temporal = options.temporalFilter === 'auto' ? new TransientFilter() : null;
   try {
     const { crf, preset, threads } = options.encode;
     writer = await VideoWriter.create(tmp, reader, { crf, preset, ...(threads === undefined ? {} : { threads }), log: log.child('media') });
@@ -53,6 +56,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
     const emit = async (job: InFlight): Promise<void> => {
       const result = await times.timeAsync('wait', () => job.result);
       times.addAll(result.timings, 'model.');
+      if (temporal) times.time('temporal', () => temporal.apply(result.frame, weatherToFilter(result.weights)));
       times.time('encode', () => w.writeFrame(result.frame, job.frame.pts, job.frame.duration));
       firstOutAt ??= performance.now();
       options.onProgress?.({ done: w.frames, total: info.expectedFrames, elapsedSec: (performance.now() - t0) / 1000 });

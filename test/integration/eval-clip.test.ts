@@ -50,6 +50,14 @@ describe('cli: f2d eval --clip (child process)', function () {
     assert.ok(f.output > 0 && f.ratio !== null && Math.abs(f.ratio - f.output / f.input) < 1e-12);
     assert.ok(report.psnr !== null && report.psnr.input > 0 && report.psnr.input < 100 && Number.isFinite(report.psnr.output));
     assert.equal(report.parser?.runs, 10, 'the parser runs on every frame (model.parserInterval 1)');
+    assert.ok(report.temporalFilter !== null && report.temporalFilter.cleanedShare >= 0, 'the temporal filter is on by default');
+    assert.match(r.stdout, /^temporal filter: on, lowered \d+\.\d{2}% of the pixels per frame/m);
+  });
+
+  it('--temporal-filter off: each frame restored alone, and said so', () => {
+    const r = f2d(['eval', '--clip', clip, '--model', TINY_MODEL, '--limit', '3', '--temporal-filter', 'off', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as ClipReport).temporalFilter, null);
   });
 
   it('without --weather: restores the clip as given, static pixels from the input', () => {

@@ -32,7 +32,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['live', 'live/sources', 'live/operators', 'restore', 'eval'], // the live pipeline, the file loop, the benchmark maths
   ['server'], // HTTP + WebSocket for the viewers
   ['model/worker'], // runs in the model worker thread: onnxruntime sessions and engines
-  ['model', 'media', 'media/live'], // the model runtime's main-thread face; FFmpeg through node-av
+  ['model', 'media', 'media/live', 'temporal'], // the model runtime's main-thread face; FFmpeg through node-av; filters over frames in time
   ['config'], // the settings schema and loader
   [''], // src/ itself: errors, logging, the frame type, the clock
 ];
