@@ -113,10 +113,10 @@ export class TransientFilter {
     const width = this.#width;
     const height = this.#height;
     medians(luma, this.#history, this.#change, this.#median);
-    // motion: what survives an erosion of the change, widened by the margin
-    minFilter(this.#change, width, height, this.#radius, this.#scratch);
+    // motion: a change over the threshold that survives an erosion, widened by the margin
     const moving = this.#moving;
     for (let p = 0; p < moving.length; p++) moving[p] = this.#change[p]! > this.#threshold ? 1 : 0;
+    erode(moving, width, height, this.#radius, this.#scratch);
     dilate(moving, width, height, this.#margin, this.#scratch);
     let cleaned = 0;
     let still = 0;
@@ -158,6 +158,10 @@ export function toLuma(rgb: Uint8Array, out: Uint8Array): void {
  */
 export function medians(luma: Uint8Array, history: readonly Uint8Array[], change: Uint8Array, median: Uint8Array): void {
   const n = history.length;
+  if (n === 4) {
+    mediansOfFour(luma, history, change, median);
+    return;
+  }
   const sorted = new Int32Array(n + 1);
   for (let p = 0; p < luma.length; p++) {
     for (let i = 0; i < n; i++) insert(sorted, i, history[i]![p]!);
@@ -167,6 +171,29 @@ export function medians(luma: Uint8Array, history: readonly Uint8Array[], change
     insert(sorted, n, v);
     const m = n + 1;
     median[p] = m % 2 === 1 ? sorted[m >> 1]! : (sorted[(m >> 1) - 1]! + sorted[m >> 1]! + 1) >> 1;
+  }
+}
+
+/**
+ * {@link medians} for the default four earlier frames, with no sorting: of two sorted pairs,
+ * the middle two of all four are the larger of the two minima and the smaller of the two maxima,
+ * and the median of those four and one more value is that value clamped between them.
+ */
+function mediansOfFour(luma: Uint8Array, history: readonly Uint8Array[], change: Uint8Array, median: Uint8Array): void {
+  const [h0, h1, h2, h3] = history as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  for (let p = 0; p < luma.length; p++) {
+    const a = h0[p]!;
+    const b = h1[p]!;
+    const c = h2[p]!;
+    const d = h3[p]!;
+    const lo = Math.max(a < b ? a : b, c < d ? c : d);
+    const hi = Math.min(a < b ? b : a, c < d ? d : c);
+    const m1 = lo < hi ? lo : hi;
+    const m2 = lo < hi ? hi : lo;
+    const earlier = (m1 + m2 + 1) >> 1;
+    const v = luma[p]!;
+    change[p] = v > earlier ? v - earlier : earlier - v;
+    median[p] = v < m1 ? m1 : v > m2 ? m2 : v;
   }
 }
 
@@ -180,59 +207,49 @@ function insert(sorted: Int32Array, count: number, v: number): void {
   sorted[j] = v;
 }
 
-/** In place: each value becomes the minimum over the (2r+1)² square around it (clipped at the borders). */
-export function minFilter(values: Uint8Array, width: number, height: number, r: number, scratch: Uint8Array): void {
-  if (r <= 0) return;
-  // rows into scratch, then columns back (a 7-wide window: brute force is as fast as anything here)
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      let m = 255;
-      const hi = Math.min(width - 1, x + r);
-      for (let i = Math.max(0, x - r); i <= hi; i++) {
-        const v = values[row + i]!;
-        if (v < m) m = v;
-      }
-      scratch[row + x] = m;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    const lo = Math.max(0, y - r);
-    const hi = Math.min(height - 1, y + r);
-    for (let x = 0; x < width; x++) {
-      let m = 255;
-      for (let i = lo; i <= hi; i++) {
-        const v = scratch[i * width + x]!;
-        if (v < m) m = v;
-      }
-      values[y * width + x] = m;
-    }
-  }
+/**
+ * In place, for a mask of 0 and 1: 1 only where the whole (2r+1)² square around (clipped at the
+ * borders) is 1 (an erosion).
+ */
+export function erode(mask: Uint8Array, width: number, height: number, r: number, scratch: Uint8Array): void {
+  windowCounts(mask, width, height, r, scratch, true);
+}
+
+/** In place, for a mask of 0 and 1: 1 wherever a 1 lies within the (2r+1)² square around (a dilation). */
+export function dilate(mask: Uint8Array, width: number, height: number, r: number, scratch: Uint8Array): void {
+  windowCounts(mask, width, height, r, scratch, false);
 }
 
 /**
- * In place, for a mask of 0 and 1: 1 wherever a 1 lies within the (2r+1)² square around (a
- * dilation). Sliding counts along rows, then columns, so the cost does not grow with r.
+ * Counts the ones in each pixel's square as sliding sums, rows then columns (the columns with a
+ * row of running counts, so memory is read in order), and writes 1 where the count is the
+ * whole clipped window (`all`) or above zero. The cost does not grow with r.
  */
-export function dilate(mask: Uint8Array, width: number, height: number, r: number, scratch: Uint8Array): void {
+function windowCounts(mask: Uint8Array, width: number, height: number, r: number, scratch: Uint8Array, all: boolean): void {
   if (r <= 0) return;
+  // rows: scratch = ones in the row segment [x - r, x + r]; or 0/1 straight away for a dilation
   for (let y = 0; y < height; y++) {
     const row = y * width;
     let count = 0;
-    for (let x = 0; x <= Math.min(width - 1, r - 1); x++) count += mask[row + x]!;
+    for (let x = 0; x < Math.min(width, r); x++) count += mask[row + x]!;
     for (let x = 0; x < width; x++) {
       if (x + r < width) count += mask[row + x + r]!;
-      scratch[row + x] = count > 0 ? 1 : 0;
+      const span = Math.min(width - 1, x + r) - Math.max(0, x - r) + 1;
+      scratch[row + x] = all ? (count === span ? 1 : 0) : count > 0 ? 1 : 0;
       if (x - r >= 0) count -= mask[row + x - r]!;
     }
   }
-  for (let x = 0; x < width; x++) {
-    let count = 0;
-    for (let y = 0; y <= Math.min(height - 1, r - 1); y++) count += scratch[y * width + x]!;
-    for (let y = 0; y < height; y++) {
-      if (y + r < height) count += scratch[(y + r) * width + x]!;
-      mask[y * width + x] = count > 0 ? 1 : 0;
-      if (y - r >= 0) count -= scratch[(y - r) * width + x]!;
-    }
+  // columns: running sums over rows [y - r, y + r] of the row results
+  const counts = new Int32Array(width);
+  for (let y = 0; y < Math.min(height, r); y++) for (let x = 0; x < width; x++) counts[x]! += scratch[y * width + x]!;
+  for (let y = 0; y < height; y++) {
+    const add = y + r < height ? (y + r) * width : -1;
+    if (add >= 0) for (let x = 0; x < width; x++) counts[x]! += scratch[add + x]!;
+    const span = Math.min(height - 1, y + r) - Math.max(0, y - r) + 1;
+    const row = y * width;
+    for (let x = 0; x < width; x++) mask[row + x] = all ? (counts[x] === span ? 1 : 0) : counts[x]! > 0 ? 1 : 0;
+    const drop = y - r >= 0 ? (y - r) * width : -1;
+    if (drop >= 0) for (let x = 0; x < width; x++) counts[x]! -= scratch[drop + x]!;
   }
 }
+

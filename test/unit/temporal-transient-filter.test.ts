@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RgbFrame } from '../../src/frame.js';
-import { dilate, minFilter, TransientFilter, weatherToFilter } from '../../src/temporal/transient-filter.js';
+import { dilate, erode, TransientFilter, weatherToFilter } from '../../src/temporal/transient-filter.js';
 
 const W = 96;
 const H = 64;
@@ -128,11 +128,11 @@ describe('temporal: square filters', () => {
       return acc;
     });
 
-  it('minFilter is the minimum over the square, clipped at the borders', () => {
-    const v = Uint8Array.from({ length: w * h }, (_, i) => (i * 37) % 251);
-    const expected = brute(v, 2, Math.min);
-    minFilter(v, w, h, 2, new Uint8Array(w * h));
-    assert.deepEqual(v, expected);
+  it('erode keeps only pixels whose whole square (clipped at the borders) is marked', () => {
+    const m = Uint8Array.from({ length: w * h }, (_, i) => ((i * 37) % 11 === 0 ? 0 : 1));
+    const expected = brute(m, 2, Math.min);
+    erode(m, w, h, 2, new Uint8Array(w * h));
+    assert.deepEqual(m, expected);
   });
 
   it('dilate marks every pixel within r of a marked one', () => {
