@@ -68,4 +68,32 @@ describe('live: FrameProcessor', () => {
     assert.deepEqual(r.map((x) => x.passThrough), [false, false]);
     assert.equal(restorer.calls.length, 2);
   });
+
+  it('with the temporal filter, lowers moving bright specks of a still scene while the parser sees rain, not otherwise', async () => {
+    /** Returns the frame as it is, with the weights it is given. */
+    class SameRestorer implements FrameRestorer {
+      constructor(public weights: number[]) {}
+      async restore(f: RgbFrame): Promise<RestoreResult> {
+        return { frame: { width: f.width, height: f.height, data: f.data.slice() }, timings: {}, weights: this.weights, parserRan: true };
+      }
+      async close(): Promise<void> {}
+    }
+    const speckled = (seq: number): LiveFrame => {
+      const f = frame(seq, 80);
+      const o = ((seq % 8) * 16 + 3 + (seq % 5)) * 3; // one bright pixel, somewhere else each frame
+      f.data.fill(110, o, o + 3);
+      return f;
+    };
+    const run = async (weights: number[]): Promise<number> => {
+      const p = new FrameProcessor(new SameRestorer(weights), { interval: 1, sceneCutThreshold: 0, passThroughBelow: 0, temporalFilter: true });
+      let brightest = 0;
+      for (let seq = 0; seq < 6; seq++) {
+        const out = await p.process(speckled(seq));
+        if (seq >= 2) brightest = Math.max(brightest, ...out.output.data);
+      }
+      return brightest;
+    };
+    assert.equal(await run([0, 0, 0.9, 0]), 80, 'rain: the specks are lowered to the scene');
+    assert.equal(await run([0, 0.9, 0, 0]), 110, 'haze only: the filter stays off');
+  });
 });
