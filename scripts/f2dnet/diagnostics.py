@@ -9,6 +9,10 @@
   ratios is then ruled by its noise;
   S3 = mean α_i·m_i inside the pixels the synthesis degraded by factor i ÷ outside them.
 * **Parser accuracy**: presence of each factor at weight 0.5 against the synthesis flags.
+* **Tone error**: per configuration, the restoration's PSNR, the PSNR it would have with each
+  channel's mean moved to the clean photo's (what a perfect global brightness and colour would
+  add), and its mean signed error in 8-bit levels (positive: weather left on, too bright). A
+  large gap says the model gets structure right and the frame's tone wrong.
 * **Velocity-magnitude probe**: for k on a grid, x_k from the closed form, and
   ρ(k) = E‖f(x_k,k,y)‖ / E‖μ − x_k‖ (below 1 when predictions average), the cosine between f
   and μ − x_k, and the gate α(k) per configuration.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -35,6 +40,7 @@ from . import synth as train_synth
 from .checkpoint import is_compact, load_compact
 from .data import load_photos
 from .model import F2DNet
+from .train import restore_one_step
 from .transport import Transport
 
 K_GRID = (0, 10, 25, 50, 75, 100)
@@ -122,6 +128,28 @@ def velocity_probe(model: F2DNet, transport: Transport, items, seed: int = 0) ->
     return rows
 
 
+def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    return -10 * math.log10(max(((a - b) ** 2).mean().item(), 1e-10))
+
+
+@torch.no_grad()
+def tone_error(restore, items) -> dict:
+    """Per configuration and overall: PSNR, PSNR with the clean photo's channel means, bias (levels).
+
+    ``restore`` maps a degraded [1,3,H,W] image in [0,1] to its restoration.
+    """
+    rows: dict[str, list[tuple[float, float, float]]] = {}
+    for name, _, deg, clean, _ in items:
+        out = (restore(deg) * 255).round() / 255
+        shift = clean.mean((2, 3), keepdim=True) - out.mean((2, 3), keepdim=True)
+        rows.setdefault(name, []).append((_psnr(out, clean), _psnr(out + shift, clean),
+                                          (out - clean).mean().item() * 255))
+    report = {name: dict(zip(("psnr", "psnr_true_means", "bias_levels"), (sum(c) / len(c) for c in zip(*vals))))
+              for name, vals in rows.items()}
+    report["mean"] = {key: sum(r[key] for r in report.values()) / len(report) for key in ("psnr", "psnr_true_means", "bias_levels")}
+    return report
+
+
 def load_model(path: Path) -> F2DNet:
     if is_compact(path):
         return load_compact(path)[0].eval()
@@ -130,7 +158,7 @@ def load_model(path: Path) -> F2DNet:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="F2D-Net diagnostics: expert selectivity, parser accuracy, velocity probe")
+    ap = argparse.ArgumentParser(description="F2D-Net diagnostics: expert selectivity, parser accuracy, velocity probe, tone error")
     ap.add_argument("--checkpoint", type=Path, required=True, help="compact checkpoint folder or a run's .pt")
     ap.add_argument("--photos", type=Path, default=Path("data/photos"))
     ap.add_argument("--synth", choices=["train", "independent"], default="train")
@@ -144,12 +172,16 @@ def main(argv: list[str] | None = None) -> int:
     items = evaluation_items(load_photos(args.photos, "val", args.size), args.size, args.images, synthesiser(args.synth))
     report = {"checkpoint": str(args.checkpoint), "synth": args.synth, "images": len(items),
               "selectivity": selectivity(model, items),
-              "velocity": velocity_probe(model, Transport(args.sigmas_scale), items)}
+              "velocity": velocity_probe(model, Transport(args.sigmas_scale), items),
+              "tone": tone_error(lambda deg: restore_one_step(model, deg), items)}
     sel = report["selectivity"]
     print(f"selectivity S1 {sel['S1']:.2f}x  S2 {sel['S2']:.2f}x" + (f"  S3 {sel['S3']:.2f}x" if "S3" in sel else ""))
     print("parser accuracy (presence at 0.5): " + "  ".join(f"{k} {v:.2f}" for k, v in sel["parser_accuracy"].items()))
     for k, row in report["velocity"].items():
         print(f"k={k:3d}  rho {row['rho']:.3f}  cosine {row['cosine']:.3f}")
+    print("tone: PSNR → with the clean photo's channel means, and the mean error in levels")
+    for name, row in report["tone"].items():
+        print(f"  {name:14s} {row['psnr']:6.2f} → {row['psnr_true_means']:6.2f}  {row['bias_levels']:+6.1f}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0

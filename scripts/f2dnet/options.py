@@ -61,6 +61,8 @@ class TrainOptions:
     clear_fraction: float = 0.0  # share of samples left undegraded (the parser's negatives)
     teacher: str | None = None  # a compact checkpoint whose one-step restorations are soft targets
     lambda_distill: float = 0.0  # weight of the distance to the teacher's restoration (with teacher)
+    lambda_ssim: float = 0.0  # weight of 1 − SSIM of the restoration to the clean photo
+    lambda_tone: float = 0.0  # weight of the restoration's error on 16×16 block means (global tone, colour)
 
 
     def __post_init__(self) -> None:

@@ -7,7 +7,8 @@ import unittest
 import torch
 
 from f2dnet import synth
-from f2dnet.diagnostics import K_GRID, evaluation_items, selectivity, velocity_probe
+from f2dnet.diagnostics import K_GRID, evaluation_items, selectivity, tone_error, velocity_probe
+from f2dnet.train import restore_one_step
 from f2dnet.transport import Transport
 
 from .test_checkpoint import tiny_model
@@ -44,6 +45,20 @@ class DiagnosticsTest(unittest.TestCase):
             self.assertLessEqual(abs(row["cosine"]), 1.0 + 1e-6)
             for alpha in row["alpha"].values():
                 self.assertAlmostEqual(sum(alpha), 1.0, places=4)
+
+    def test_tone_error_finds_a_frame_wide_shift(self):
+        items = [(name, flags, (clean + 0.1).clamp(0, 1), clean, maps)
+                 for name, flags, _, clean, maps in self.items]
+        report = tone_error(lambda deg: deg, items)  # "restores" nothing: the shift stays
+        self.assertEqual(set(report), set(synth.CONFIGS) | {"mean"})
+        row = report["mean"]
+        self.assertGreater(row["bias_levels"], 15.0)  # +25.5 where the clean pixel is below 0.9
+        self.assertGreater(row["psnr_true_means"], row["psnr"] + 3.0)
+
+    def test_true_means_never_score_lower(self):
+        report = tone_error(lambda deg: restore_one_step(self.model, deg), self.items)
+        for name, row in report.items():
+            self.assertGreaterEqual(row["psnr_true_means"], row["psnr"] - 1e-6, name)
 
 
 if __name__ == "__main__":
