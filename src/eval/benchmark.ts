@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { F2dError } from '../errors.js';
 import type { PixelRect } from '../media/index.js';
 import { mixSeed } from '../model/prng.js';
-import { psnr, ssim, type RgbImage } from './metrics.js';
+import { psnr, ssim, toneError, type RgbImage, type ToneError } from './metrics.js';
 
 /** One photo of the benchmark. */
 export interface PhotoEntry {
@@ -35,6 +35,8 @@ export interface BenchmarkItem {
   readonly input: Scores;
   /** The restored picture against the clean crop. */
   readonly restored: Scores;
+  /** The restored picture's overall brightness and colour against the clean crop's. */
+  readonly tone: ToneError;
   /** The parser's weights (`low, haze, rain, snow`) on the degraded input, when the restorer reports them. */
   readonly weights?: readonly number[];
 }
@@ -44,6 +46,8 @@ export interface ScoreRow {
   readonly count: number;
   readonly input: Scores;
   readonly restored: Scores;
+  /** Mean tone error of the restored pictures. */
+  readonly tone: ToneError;
 }
 
 /** Means per configuration, per tier and over all configurations. */
@@ -121,13 +125,16 @@ export function benchmarkSeed(baseSeed: number, photoIndex: number, configuratio
   return mixSeed(baseSeed, photoIndex, configurationIndex);
 }
 
-function meanRow(items: readonly Pick<BenchmarkItem, 'input' | 'restored'>[]): ScoreRow {
+type Scored = Pick<BenchmarkItem, 'input' | 'restored' | 'tone'>;
+
+function meanRow(items: readonly Scored[]): ScoreRow {
   const n = items.length;
-  const avg = (pick: (i: Pick<BenchmarkItem, 'input' | 'restored'>) => number): number => items.reduce((s, i) => s + pick(i), 0) / n;
+  const avg = (pick: (i: Scored) => number): number => items.reduce((s, i) => s + pick(i), 0) / n;
   return {
     count: n,
     input: { psnr: avg((i) => i.input.psnr), ssim: avg((i) => i.input.ssim) },
     restored: { psnr: avg((i) => i.restored.psnr), ssim: avg((i) => i.restored.ssim) },
+    tone: { biasLevels: avg((i) => i.tone.biasLevels), psnrWithReferenceMeans: avg((i) => i.tone.psnrWithReferenceMeans) },
   };
 }
 
@@ -206,6 +213,7 @@ export async function runBenchmark(
         seed,
         input: scores(degraded, clean),
         restored: scores(restored, clean),
+        tone: toneError(restored, clean),
         ...(weights === undefined ? {} : { weights: [...weights] }),
       });
       await deps.save?.(`${configuration}/${photo.name}.png`, degraded);

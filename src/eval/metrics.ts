@@ -67,6 +67,49 @@ export function psnr(a: RgbImage, b: RgbImage): number {
   return 10 * Math.log10(1 / Math.max(mse(a, b), MSE_FLOOR));
 }
 
+/** How far a picture's overall brightness and colour are from a reference's. */
+export interface ToneError {
+  /** Mean signed difference over all pixels and channels, in 8-bit levels (positive: brighter than the reference). */
+  readonly biasLevels: number;
+  /** PSNR (dB) once each channel's mean is moved to the reference's: what the picture would score with the right overall tone. */
+  readonly psnrWithReferenceMeans: number;
+}
+
+/**
+ * The share of `a`'s error against `reference` that is one frame-wide shift per
+ * channel. A restorer that leaves a veil of rain or haze, or guesses a dark
+ * scene's exposure wrong, loses most of its PSNR here while its structure is
+ * right; `psnrWithReferenceMeans` far above {@link psnr} says so. Shifting a
+ * channel by its mean difference d removes exactly d² from its mean squared
+ * error, so no clamping or second pass is needed.
+ *
+ * @throws {RangeError} for sizes that differ or buffers of the wrong length
+ */
+export function toneError(a: RgbImage, reference: RgbImage): ToneError {
+  checkPair(a, reference, 1);
+  const sum = [0, 0, 0];
+  const squares = [0, 0, 0];
+  const x = a.data;
+  const y = reference.data;
+  for (let i = 0; i < x.length; i += 3) {
+    for (let c = 0; c < 3; c++) {
+      const d = x[i + c]! - y[i + c]!;
+      sum[c]! += d;
+      squares[c]! += d * d;
+    }
+  }
+  const pixels = x.length / 3;
+  let shiftedMse = 0;
+  for (let c = 0; c < 3; c++) {
+    const mean = sum[c]! / pixels;
+    shiftedMse += Math.max(0, squares[c]! / pixels - mean * mean) / 3;
+  }
+  return {
+    biasLevels: (sum[0]! + sum[1]! + sum[2]!) / x.length,
+    psnrWithReferenceMeans: 10 * Math.log10(1 / Math.max(shiftedMse / (255 * 255), MSE_FLOOR)),
+  };
+}
+
 /**
  * Summed-area table of one channel (and optionally of a product of two), as exact
  * integers: 255² × pixels stays far below 2^53, so window sums carry no rounding.

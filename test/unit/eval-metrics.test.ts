@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MSE_FLOOR, mse, psnr, ssim, type RgbImage } from '../../src/eval/metrics.js';
+import { MSE_FLOOR, mse, psnr, ssim, toneError, type RgbImage } from '../../src/eval/metrics.js';
 import { lcgImage, naivePsnr, naiveSsim } from '../helpers/naive-metrics.js';
 import { PYTHON, requires } from '../helpers/requires.js';
 
@@ -42,6 +42,38 @@ describe('eval/metrics', () => {
     it('names both sizes when they differ', () => {
       assert.throws(() => psnr(filled(4, 4, () => 0), filled(4, 5, () => 0)), /images differ in size: 4x4 and 4x5/);
       assert.throws(() => psnr({ width: 2, height: 2, data: new Uint8Array(11) }, filled(2, 2, () => 0)), /needs 12 bytes, got 11/);
+    });
+  });
+
+  describe('toneError', () => {
+    const scene = filled(16, 12, (x, y, c) => 40 + ((x * 7 + y * 13 + c * 29) % 150));
+
+    it('sees a frame-wide shift as all of the error', () => {
+      const brighter = filled(16, 12, (x, y, c) => scene.data[(y * 16 + x) * 3 + c]! + 10);
+      const tone = toneError(brighter, scene);
+      assert.equal(tone.biasLevels, 10);
+      assert.equal(tone.psnrWithReferenceMeans, 100); // nothing left once the means agree
+      assert.ok(psnr(brighter, scene) < 30);
+    });
+
+    it('moves each channel on its own: a colour cast is a tone error too', () => {
+      const cast = filled(16, 12, (x, y, c) => scene.data[(y * 16 + x) * 3 + c]! + [12, 0, -6][c]!);
+      const tone = toneError(cast, scene);
+      assert.equal(tone.biasLevels, 2);
+      assert.equal(tone.psnrWithReferenceMeans, 100);
+    });
+
+    it('leaves zero-mean detail errors alone, and never scores below psnr', () => {
+      const noisy = filled(16, 12, (x, y, c) => scene.data[(y * 16 + x) * 3 + c]! + ((x + y) % 2 === 0 ? 8 : -8));
+      const tone = toneError(noisy, scene);
+      assert.ok(Math.abs(tone.biasLevels) < 0.5);
+      assert.ok(Math.abs(tone.psnrWithReferenceMeans - psnr(noisy, scene)) < 0.05);
+      const other = lcgImage(16, 12, 5);
+      assert.ok(toneError(other, scene).psnrWithReferenceMeans >= psnr(other, scene));
+    });
+
+    it('refuses pictures of different sizes', () => {
+      assert.throws(() => toneError(filled(4, 4, () => 0), scene), /differ in size/);
     });
   });
 
