@@ -74,7 +74,7 @@ def bench_inference(config: str, sizes: list[tuple[int, int]], iters: int, devic
             def host_round_trip():
                 # pinned memory is what a pipeline would use; plain pageable memory is what
                 # onnxruntime-node's CPU tensors are, so time that
-                return run_restorer(host.to(device)).cpu()
+                return run_restorer(host.to(device))[0].cpu()
 
             row = {"config": config, "size": f"{w}x{h}", "padded": f"{wp}x{hp}", "precision": precision,
                    "parser_ms": timed(run_parser, iters, device),

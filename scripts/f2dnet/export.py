@@ -85,7 +85,9 @@ class RestorerGraph(nn.Module):
                           + [e.out.bias[:, None] for e in m.experts] + [m.head.bias[:, None]], 1)
         w_t = w_out.t().reshape(-1, 3, r, r)                 # ConvTranspose weight [C_feats, 3, r, r]
         f = F.conv_transpose2d(feats, w_t, stride=r)
-        return to_uint8(x + f).permute(0, 2, 3, 1)
+        # alpha (the gate's mixing weights of the four experts) costs nothing here and lets
+        # `f2d eval` measure the experts' selectivity (§5) without a second graph
+        return to_uint8(x + f).permute(0, 2, 3, 1), alpha
 
 
 class SynthGraph(nn.Module):
@@ -121,9 +123,9 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
                       dynamic_axes={"image": hw, "maps": {2: "h4", 3: "w4"}})
     with torch.no_grad():
         maps, weights = parser(example)
-        restored = restorer(example, maps, weights)
+        restored, alpha = restorer(example, maps, weights)
     torch.onnx.export(restorer, (example, maps, weights), out / "restorer.onnx", opset_version=OPSET,
-                      input_names=["image", "maps", "weights"], output_names=["restored"],
+                      input_names=["image", "maps", "weights"], output_names=["restored", "alpha"],
                       dynamic_axes={"image": hw, "maps": {2: "h4", 3: "w4"}, "restored": hw})
     gdir = out / "golden"
     gdir.mkdir(exist_ok=True)
@@ -131,6 +133,7 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
     maps.numpy().astype("<f4").tofile(gdir / "maps.f32")
     weights.numpy().astype("<f4").tofile(gdir / "weights.f32")
     restored.numpy().tofile(gdir / "restored.u8")
+    alpha.numpy().astype("<f4").tofile(gdir / "alpha.f32")
     img = ["image", "uint8", [1, "H", "W", 3]]
     maps_io = _io("maps", "float32", [1, 4, f"H/{UNSHUFFLE}", f"W/{UNSHUFFLE}"])
     weights_io = _io("weights", "float32", [1, 4])
@@ -145,7 +148,8 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
                   "restorer": {"path": "restorer.onnx", "sha256": sha256(out / "restorer.onnx")}},
         "io": {"parser": {"inputs": [_io(*img)], "outputs": [maps_io, weights_io]},
                "restorer": {"inputs": [_io(*img), maps_io, weights_io],
-                            "outputs": [_io("restored", "uint8", [1, "H", "W", 3])]}},
+                            "outputs": [_io("restored", "uint8", [1, "H", "W", 3]),
+                                        _io("alpha", "float32", [1, 4])]}},
         "golden": {"dir": "golden", "width": w, "height": h},
         "config": model.cfg.to_dict(),
         "parameters": {"total": count_parameters(model), "parser": count_parameters(model.parser)},

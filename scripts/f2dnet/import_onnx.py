@@ -95,7 +95,7 @@ def check_goldens(model: F2DNet, model_dir: Path, manifest: dict) -> float:
     golden = np.fromfile(gdir / "restored.u8", dtype=np.uint8).reshape(1, h, w, 3)
     with torch.no_grad():
         maps, weights = ParserGraph(model)(image)
-        out = RestorerGraph(model)(image, maps, weights).numpy()
+        out = RestorerGraph(model)(image, maps, weights)[0].numpy()
     return float(np.abs(out.astype(np.int16) - golden.astype(np.int16)).max())
 
 

@@ -58,10 +58,11 @@ class ModelTest(unittest.TestCase):
         x = to_model_range(img)
         maps, weights, _ = self.model.parser(x)
         with torch.no_grad():
-            f, _ = self.model(x, torch.zeros(1, dtype=torch.long), x, maps, weights)
+            f, ref_alpha = self.model(x, torch.zeros(1, dtype=torch.long), x, maps, weights)
             ref = torch.round(((x + f).clamp(-1, 1) + 1) * 127.5).to(torch.uint8).permute(0, 2, 3, 1)
-            out = RestorerGraph(self.model)(img, maps, weights)
+            out, alpha = RestorerGraph(self.model)(img, maps, weights)
         self.assertLessEqual((ref.int() - out.int()).abs().max().item(), 1)
+        self.assertLess((alpha - ref_alpha).abs().max().item(), 1e-6)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,10 @@ export interface BenchmarkItem {
   readonly tone: ToneError;
   /** The parser's weights (`low, haze, rain, snow`) on the degraded input, when the restorer reports them. */
   readonly weights?: readonly number[];
+  /** The gate's mixing weights of the experts, when the model outputs them. */
+  readonly gate?: readonly number[];
+  /** Spatial means of the parser's four maps on the degraded input, when the restorer reports them. */
+  readonly mapMeans?: readonly number[];
 }
 
 /** Mean scores over a group of items. */
@@ -170,8 +174,13 @@ export interface BenchmarkDeps {
   readonly loadPhoto: (photo: PhotoEntry) => Promise<RgbImage>;
   /** Synthesises `configuration` on a copy of `clean` from `seed`. */
   readonly degrade: (clean: RgbImage, configuration: string, seed: number) => Promise<RgbImage>;
-  /** Restores a copy of `degraded`; `weights` are the parser's on it, when the restorer reports them. */
-  readonly restore: (degraded: RgbImage) => Promise<{ readonly image: RgbImage; readonly weights?: readonly number[] }>;
+  /** Restores a copy of `degraded`, with what the model reports of it: the parser's weights and map means, the experts' gate. */
+  readonly restore: (degraded: RgbImage) => Promise<{
+    readonly image: RgbImage;
+    readonly weights?: readonly number[];
+    readonly gate?: readonly number[];
+    readonly mapMeans?: readonly number[];
+  }>;
   /** Writes a benchmark image at a path relative to the save folder (`clear/a.png`…). */
   readonly save?: (relPath: string, image: RgbImage) => Promise<void>;
   readonly onItem?: (done: number, total: number) => void;
@@ -206,7 +215,7 @@ export async function runBenchmark(
       }
       const seed = benchmarkSeed(baseSeed, p, c);
       const degraded = await deps.degrade(clean, configuration, seed);
-      const { image: restored, weights } = await deps.restore(degraded);
+      const { image: restored, weights, gate, mapMeans } = await deps.restore(degraded);
       items.push({
         photo: photo.name,
         configuration,
@@ -215,6 +224,8 @@ export async function runBenchmark(
         restored: scores(restored, clean),
         tone: toneError(restored, clean),
         ...(weights === undefined ? {} : { weights: [...weights] }),
+        ...(gate === undefined ? {} : { gate: [...gate] }),
+        ...(mapMeans === undefined ? {} : { mapMeans: [...mapMeans] }),
       });
       await deps.save?.(`${configuration}/${photo.name}.png`, degraded);
       await deps.save?.(`restored/${configuration}/${photo.name}.png`, restored);

@@ -4,6 +4,7 @@
  */
 import type { SynthConfig } from '../config/types.js';
 import type { BenchmarkItem, BenchmarkSummary, ScoreRow } from './benchmark.js';
+import { formatExpertTable, type ExpertReport } from './expert-selectivity.js';
 import { formatParserTable, type ParserReport } from './parser-accuracy.js';
 
 /** Describes the run next to the numbers in the JSON document. */
@@ -22,6 +23,8 @@ export interface BenchmarkReport extends BenchmarkInfo, BenchmarkSummary {
   readonly metrics: string;
   /** The parser's presence accuracy per factor and its weights on the clean photos; null when the restorer gives no weights. */
   readonly parser: ParserReport | null;
+  /** The experts' selectivity and gate per configuration; null when the model does not output its gate. */
+  readonly experts: ExpertReport | null;
   readonly items: readonly BenchmarkItem[];
 }
 
@@ -30,8 +33,14 @@ export const METRICS_NOTE =
   'PSNR (dB) and SSIM on 8-bit RGB, data range 1; SSIM: 7x7 uniform window, sample covariance, K1 0.01, K2 0.03, valid windows (skimage)';
 
 /** The report document. */
-export function benchmarkReport(info: BenchmarkInfo, summary: BenchmarkSummary, items: readonly BenchmarkItem[], parser: ParserReport | null = null): BenchmarkReport {
-  return { format: 'f2d-eval/1', ...info, metrics: METRICS_NOTE, ...summary, parser, items };
+export function benchmarkReport(
+  info: BenchmarkInfo,
+  summary: BenchmarkSummary,
+  items: readonly BenchmarkItem[],
+  parser: ParserReport | null = null,
+  experts: ExpertReport | null = null,
+): BenchmarkReport {
+  return { format: 'f2d-eval/1', ...info, metrics: METRICS_NOTE, ...summary, parser, experts, items };
 }
 
 const pad = (s: string, n: number): string => s.padEnd(n);
@@ -74,5 +83,7 @@ export function formatBenchmarkTable(report: BenchmarkReport): string {
     `in = degraded input, out = restored; ${METRICS_NOTE}; ${report.seconds.toFixed(1)} s`,
     `out bias = the restored picture's mean error in 8-bit levels (+: brighter than the clean photo); tone-fixed = its PSNR with each channel's mean moved to the clean photo's (far above out PSNR: the overall tone is what is wrong)`,
   ];
-  return `${lines.join('\n')}\n${report.parser === null ? '' : `\n${formatParserTable(report.parser)}`}`;
+  const parser = report.parser === null ? '' : `\n${formatParserTable(report.parser)}`;
+  const experts = report.experts === null ? '' : `\n${formatExpertTable(report.experts)}`;
+  return `${lines.join('\n')}\n${parser}${experts}`;
 }

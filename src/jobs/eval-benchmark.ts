@@ -10,6 +10,7 @@ import { synthDir } from '../config/synth-dir.js';
 import type { Config } from '../config/types.js';
 import { coverCrop, listPhotos, runBenchmark, summarise, type PhotoEntry } from '../eval/benchmark.js';
 import type { RgbImage } from '../eval/metrics.js';
+import { expertReport } from '../eval/expert-selectivity.js';
 import { parserReport } from '../eval/parser-accuracy.js';
 import { benchmarkReport, type BenchmarkReport } from '../eval/report.js';
 import type { RgbFrame } from '../frame.js';
@@ -17,6 +18,7 @@ import type { Logger } from '../log.js';
 import { cropResizeRgb, readImage, writeImage } from '../media/index.js';
 import { OnnxRestorer } from '../model/onnx-restorer.js';
 import { openRestorer, openSynthesis } from '../model/open.js';
+import type { ParserMaps } from '../model/types.js';
 import type { ProgressSink } from '../restore/index.js';
 
 /** The config sections the benchmark reads. */
@@ -31,6 +33,16 @@ export interface BenchmarkJobHooks {
 async function saveImage(file: string, image: RgbImage, options: { jpegQuality: number; webpQuality: number }): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeImage(file, image, options);
+}
+
+/** Mean of each of the parser's four planar maps. */
+function planeMeans(maps: ParserMaps): number[] {
+  const plane = maps.width * maps.height;
+  return Array.from({ length: maps.data.length / plane }, (_, c) => {
+    let sum = 0;
+    for (let i = c * plane; i < (c + 1) * plane; i++) sum += maps.data[i]!;
+    return sum / plane;
+  });
 }
 
 /** A copy the model may take: its buffer is transferred to the worker. */
@@ -70,7 +82,12 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
         // Every benchmark image is a new scene: the parser must not reuse the last one's maps.
         restore: async (degraded) => {
           const r = await restorer.restore(copy(degraded), { reparse: true });
-          return { image: r.frame, ...(r.weights === undefined ? {} : { weights: r.weights }) };
+          return {
+            image: r.frame,
+            ...(r.weights === undefined ? {} : { weights: r.weights }),
+            ...(r.gate === undefined ? {} : { gate: r.gate }),
+            ...(r.maps === undefined ? {} : { mapMeans: planeMeans(r.maps) }),
+          };
         },
         save: saveDir === null ? undefined : (rel, image) => saveImage(path.join(saveDir, rel), image, config.image),
         onItem: (done, total) => view?.update({ done, total, elapsedSec: (performance.now() - started) / 1000 }),
@@ -97,6 +114,7 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
       summarise(items, names, degrader.tiers),
       items,
       parserReport(items, degrader.configurations, cleanWeights),
+      expertReport(items, degrader.configurations),
     );
   } finally {
     await degrader.close();

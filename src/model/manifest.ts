@@ -40,6 +40,13 @@ export const GRAPH_IO = {
   restorer: { inputs: ['image', 'maps', 'weights'], outputs: ['restored'] },
 } as const;
 
+/**
+ * Outputs a graph may add to {@link GRAPH_IO}'s: the restorer's `alpha` (the
+ * gate's mixing weights of the four experts, `[1, 4]`), which `f2d eval` reads
+ * for the experts' selectivity. Models exported before it lack it and still run.
+ */
+export const OPTIONAL_OUTPUTS: Readonly<Record<keyof typeof GRAPH_IO, readonly string[]>> = { parser: [], restorer: ['alpha'] };
+
 /** The graphs an `f2d-restorer` model is made of. */
 export type GraphName = keyof typeof GRAPH_IO;
 
@@ -79,11 +86,13 @@ export const manifestSchema = z
       for (const dir of ['inputs', 'outputs'] as const) {
         const declared = m.io[graph][dir].map((v) => v.name);
         const expected: readonly string[] = GRAPH_IO[graph][dir];
-        if (!sameNames(declared, expected)) {
+        const optional = dir === 'outputs' ? OPTIONAL_OUTPUTS[graph] : [];
+        if (!sameNames(declared.filter((n) => !optional.includes(n)), expected)) {
+          const also = optional.length > 0 ? ` (and optionally [${optional.join(', ')}])` : '';
           ctx.addIssue({
             code: z.ZodIssueCode.custom,
             path: ['io', graph, dir],
-            message: `the runtime needs ${graph} ${dir} [${expected.join(', ')}], the manifest declares [${declared.join(', ')}]`,
+            message: `the runtime needs ${graph} ${dir} [${expected.join(', ')}]${also}, the manifest declares [${declared.join(', ')}]`,
           });
         }
       }

@@ -123,6 +123,7 @@ export class OnnxRestorer implements FrameRestorer {
       frame: fromWire(reply.frame),
       timings,
       weights: reply.weights,
+      ...(reply.gate !== undefined ? { gate: reply.gate } : {}),
       parserRan: reply.parserRan,
       ...(reply.maps !== undefined ? { maps: reply.maps } : {}),
       input: fromWire(reply.input),

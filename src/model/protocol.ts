@@ -78,6 +78,7 @@ export type Reply =
       readonly parserRan: boolean;
       readonly maps: ParserMaps | undefined;
       readonly weights: readonly number[];
+      readonly gate: readonly number[] | undefined;
       readonly timings: Record<string, number>;
     }
   | {

@@ -30,6 +30,11 @@ export interface RestoreResult {
   readonly timings: Readonly<Record<string, number>>;
   /** Parser weights for `low, haze, rain, snow`, when the parser ran or was reused. */
   readonly weights?: readonly number[];
+  /**
+   * The gate's mixing weights of the four experts (`low, haze, rain, snow`, summing to 1) the
+   * restorer used on this frame, when the model exports them (restorer output `alpha`).
+   */
+  readonly gate?: readonly number[];
   /** `true` when the parser ran on this frame, `false` when its last outputs were reused. */
   readonly parserRan?: boolean;
   /** The parser's degradation maps, present only when the parser ran on this frame (for overlays). */

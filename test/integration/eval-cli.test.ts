@@ -203,6 +203,27 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
       assert.match(formatParserTable(p), /^clean photos\s/m);
     });
 
+    it("reports the experts: the gate the model outputs, the parser's map means, S1 and S2", () => {
+      const e = report.experts;
+      assert.ok(e !== null, 'the fixture exports the gate (restorer output alpha)');
+      assert.equal(e.images, report.items.length);
+      for (const i of report.items) {
+        assert.equal(i.gate?.length, 4, `${i.photo}/${i.configuration} gate`);
+        assert.ok(Math.abs(i.gate!.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'the gate is a softmax');
+        for (const m of i.mapMeans ?? []) assert.ok(m >= 0 && m <= 1);
+      }
+      assert.ok(Number.isFinite(e.s1) && e.s1 > 0 && Number.isFinite(e.s2) && e.s2 >= 1);
+      assert.equal(Object.keys(e.gate).length, 11);
+    });
+
+    it('reports the tone error of each restored image', () => {
+      for (const i of report.items) {
+        assert.ok(Math.abs(i.tone.biasLevels) <= 255);
+        assert.ok(i.tone.psnrWithReferenceMeans >= i.restored.psnr - 1e-9, 'moving the means never lowers PSNR');
+      }
+      assert.ok(Number.isFinite(report.mean.tone.psnrWithReferenceMeans));
+    });
+
     it('scores the degraded and restored images as an independent plain computation does', async () => {
       for (const item of report.items) {
         const clean = await readImage(join(save, 'clear', `${item.photo}.png`));

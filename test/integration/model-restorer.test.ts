@@ -26,6 +26,7 @@ interface Golden {
   maps: Float32Array;
   weights: Float32Array;
   restored: Uint8Array;
+  alpha: Float32Array;
 }
 
 async function readGolden(): Promise<Golden> {
@@ -41,6 +42,7 @@ async function readGolden(): Promise<Golden> {
     maps: f32(await readFile(path.join(dir, 'maps.f32'))),
     weights: f32(await readFile(path.join(dir, 'weights.f32'))),
     restored: new Uint8Array(await readFile(path.join(dir, 'restored.u8'))),
+    alpha: f32(await readFile(path.join(dir, 'alpha.f32'))),
   };
 }
 
@@ -102,6 +104,8 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
     assert.deepEqual([r.maps.width, r.maps.height], [golden.width / restorer.mapsScale, golden.height / restorer.mapsScale]);
     assert.ok(maxAbsDiff(r.maps.data, golden.maps) <= F32_TOL, `maps differ by ${maxAbsDiff(r.maps.data, golden.maps)}`);
     assert.ok(maxAbsDiff(r.weights ?? [], golden.weights) <= F32_TOL, `weights differ by ${maxAbsDiff(r.weights ?? [], golden.weights)}`);
+    assert.ok(r.gate !== undefined, 'the restorer reports the gate its graph outputs');
+    assert.ok(maxAbsDiff(r.gate, golden.alpha) <= F32_TOL, `gate differs by ${maxAbsDiff(r.gate, golden.alpha)}`);
     const d = maxAbsDiff(r.frame.data, golden.restored);
     assert.ok(d <= U8_TOL, `restored differs from the golden by up to ${d}`);
     assert.deepEqual(r.input?.data, golden.input, 'the input buffer comes back intact');
@@ -183,6 +187,7 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
       const r = await tiled.restore(frameOf(golden.width, golden.height, golden.input));
       assert.deepEqual([r.frame.width, r.frame.height], [golden.width, golden.height]);
       assert.ok(maxAbsDiff(r.weights ?? [], golden.weights) <= F32_TOL, 'tiles reuse the global weights');
+      assert.ok(r.gate !== undefined && Math.abs(r.gate.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'the gate is the mean over tiles, still summing to 1');
     } finally {
       await tiled.close();
     }
@@ -258,7 +263,7 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
         OnnxRestorer.create(options({ modelDir: dir })),
         expectCode(
           'ERR_MODEL_IO_MISMATCH',
-          /manifest inputs \[image, maps, weights\], session inputs \[image\]; manifest outputs \[restored\], session outputs \[maps, weights\]/,
+          /manifest inputs \[image, maps, weights\], session inputs \[image\]; manifest outputs \[restored, alpha\], session outputs \[maps, weights\]/,
         ),
       );
     });

@@ -66,6 +66,16 @@ describe('model/manifest', () => {
     assert.equal(loaded.files.parser, path.resolve(dir, 'parser.onnx'));
   });
 
+  it("accepts the restorer's optional alpha output, and no other extra", () => {
+    const files = { parser: { path: 'p.onnx', sha256: 'a'.repeat(64) }, restorer: { path: 'r.onnx', sha256: 'b'.repeat(64) } };
+    const withAlpha = validManifest(files);
+    withAlpha.io.restorer.outputs = [io('restored', 'uint8', [1, 'H', 'W', 3]), io('alpha', 'float32', [1, 4])];
+    assert.equal(parseManifest(withAlpha, 'm.json').io.restorer.outputs.length, 2);
+    const withOther = validManifest(files);
+    withOther.io.restorer.outputs = [io('restored', 'uint8', [1, 'H', 'W', 3]), io('beta', 'float32', [1, 4])];
+    assert.throws(() => parseManifest(withOther, 'm.json'), /declares \[restored, beta\]/);
+  });
+
   it('names every bad key of an invalid manifest', () => {
     const m = validManifest({ parser: { path: 'p.onnx', sha256: 'x' }, restorer: { path: '../r.onnx', sha256: 'a'.repeat(64) } });
     (m as { sizeMultiple: number }).sizeMultiple = 6;
@@ -74,7 +84,7 @@ describe('model/manifest', () => {
       () => parseManifest(m, 'm.json'),
       rejectsWith(
         'ERR_MODEL_MANIFEST_INVALID',
-        /files\.parser\.sha256: must be 64 lowercase hex[\s\S]*files\.restorer\.path: must be a path relative[\s\S]*sizeMultiple \(6\) must be a multiple of mapsScale \(4\)[\s\S]*io\.restorer\.outputs: the runtime needs restorer outputs \[restored\], the manifest declares \[out\]/,
+        /files\.parser\.sha256: must be 64 lowercase hex[\s\S]*files\.restorer\.path: must be a path relative[\s\S]*sizeMultiple \(6\) must be a multiple of mapsScale \(4\)[\s\S]*io\.restorer\.outputs: the runtime needs restorer outputs \[restored\] \(and optionally \[alpha\]\), the manifest declares \[out\]/,
       ),
     );
   });

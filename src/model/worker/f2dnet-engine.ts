@@ -25,6 +25,8 @@ export interface EngineRestoreResult {
   /** Present when the parser ran for this frame. */
   readonly maps: ParserMaps | undefined;
   readonly weights: readonly number[];
+  /** The gate's mixing weights of the experts (`low, haze, rain, snow`), when the graph outputs `alpha`; the mean over tiles. */
+  readonly gate: readonly number[] | undefined;
   readonly tiles: number;
   readonly timings: Record<string, number>;
 }
@@ -131,9 +133,11 @@ export class F2dNetEngine {
     const { paddedW, paddedH } = state;
     const tiles = planTiles(paddedW, paddedH, options.tileSize, options.tileOverlap, manifest.sizeMultiple);
     let data: Uint8Array;
+    const gates: (readonly number[])[] = [];
     const t0 = performance.now();
     if (tiles.length === 1) {
-      const out = await this.runRestorer(image, paddedW, paddedH, state.maps, state.weights);
+      const { data: out, gate } = await this.runRestorer(image, paddedW, paddedH, state.maps, state.weights);
+      if (gate !== undefined) gates.push(gate);
       timings['restorer'] = performance.now() - t0;
       const t1 = performance.now();
       data =
@@ -142,7 +146,7 @@ export class F2dNetEngine {
           : cropInterleaved(out, paddedW, paddedH, 3, 0, 0, frame.width, frame.height, new Uint8Array(frame.width * frame.height * 3));
       timings['crop'] = performance.now() - t1;
     } else {
-      data = await this.restoreTiled(frame, image, state, tiles);
+      data = await this.restoreTiled(frame, image, state, tiles, gates);
       timings['restorer'] = performance.now() - t0;
     }
     return {
@@ -150,6 +154,7 @@ export class F2dNetEngine {
       parserRan: mustParse,
       maps: mustParse ? this.exportMaps(state) : undefined,
       weights: Array.from(state.weights.data as Float32Array),
+      gate: gates.length === 0 ? undefined : FACTORS.map((_, i) => gates.reduce((sum, g) => sum + g[i]!, 0) / gates.length),
       tiles: tiles.length,
       timings,
     };
@@ -223,7 +228,7 @@ export class F2dNetEngine {
     h: number,
     maps: ort.Tensor,
     weights: ort.Tensor,
-  ): Promise<Uint8Array> {
+  ): Promise<{ data: Uint8Array; gate: readonly number[] | undefined }> {
     const { restorer } = this.sessions();
     const out = await this.run(restorer, 'restorer', {
       image: new ort.Tensor('uint8', image, [1, h, w, 3]),
@@ -237,10 +242,11 @@ export class F2dNetEngine {
         hint: 're-export the model: restorer.onnx must end with a Cast to uint8 (models/README.md)',
       });
     }
-    return restored.data as Uint8Array;
+    const alpha = out['alpha'];
+    return { data: restored.data as Uint8Array, gate: alpha === undefined ? undefined : Array.from(alpha.data as Float32Array) };
   }
 
-  private restoreTiled(frame: RgbFrame, image: Uint8Array, state: ParserState, tiles: Tile[]): Promise<Uint8Array> {
+  private restoreTiled(frame: RgbFrame, image: Uint8Array, state: ParserState, tiles: Tile[], gates: (readonly number[])[]): Promise<Uint8Array> {
     const tiled = {
       image,
       paddedW: state.paddedW,
@@ -252,9 +258,11 @@ export class F2dNetEngine {
       mapsScale: this.manifest.mapsScale,
     };
     // The parser's global weights apply to every tile: a tile sees only its crop, not the frame's global context.
-    return restoreTiled(tiled, tiles, (img, w, h, maps) =>
-      this.runRestorer(img, w, h, new ort.Tensor('float32', maps, [1, MAP_CHANNELS, h / tiled.mapsScale, w / tiled.mapsScale]), state.weights),
-    );
+    return restoreTiled(tiled, tiles, async (img, w, h, maps) => {
+      const { data, gate } = await this.runRestorer(img, w, h, new ort.Tensor('float32', maps, [1, MAP_CHANNELS, h / tiled.mapsScale, w / tiled.mapsScale]), state.weights);
+      if (gate !== undefined) gates.push(gate);
+      return data;
+    });
   }
 
   private async run(

@@ -116,6 +116,7 @@ async function handle(e: Engine, req: Request): Promise<void> {
           parserRan: r.parserRan,
           maps: r.maps,
           weights: r.weights,
+          gate: r.gate,
           timings: r.timings,
         },
         [frame.buffer, req.frame.buffer, ...mapsTransfer(r.maps)],
