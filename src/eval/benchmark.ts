@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { F2dError } from '../errors.js';
 import type { PixelRect } from '../media/index.js';
 import { mixSeed } from '../model/prng.js';
+import type { ExpertObservation } from './expert-selectivity.js';
 import { psnr, ssim, toneError, type RgbImage, type ToneError } from './metrics.js';
 
 /** One photo of the benchmark. */
@@ -26,8 +27,8 @@ export interface Scores {
   readonly ssim: number;
 }
 
-/** One (photo, configuration) pair of the benchmark. */
-export interface BenchmarkItem {
+/** One (photo, configuration) pair of the benchmark (with the experts' gate and the parser's map means when the model reports them). */
+export interface BenchmarkItem extends ExpertObservation {
   readonly photo: string;
   readonly configuration: string;
   readonly seed: number;
@@ -39,10 +40,6 @@ export interface BenchmarkItem {
   readonly tone: ToneError;
   /** The parser's weights (`low, haze, rain, snow`) on the degraded input, when the restorer reports them. */
   readonly weights?: readonly number[];
-  /** The gate's mixing weights of the experts, when the model outputs them. */
-  readonly gate?: readonly number[];
-  /** Spatial means of the parser's four maps on the degraded input, when the restorer reports them. */
-  readonly mapMeans?: readonly number[];
 }
 
 /** Mean scores over a group of items. */
