@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import torch.nn.functional as F
 from . import synth as train_synth
 from .checkpoint import is_compact, load_compact
 from .data import load_photos
+from .metrics import psnr
 from .model import F2DNet
 from .train import restore_one_step
 from .transport import Transport
@@ -128,10 +128,6 @@ def velocity_probe(model: F2DNet, transport: Transport, items, seed: int = 0) ->
     return rows
 
 
-def _psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return -10 * math.log10(max(((a - b) ** 2).mean().item(), 1e-10))
-
-
 @torch.no_grad()
 def tone_error(restore, items) -> dict:
     """Per configuration and overall: PSNR, PSNR with the clean photo's channel means, bias (levels).
@@ -142,7 +138,7 @@ def tone_error(restore, items) -> dict:
     for name, _, deg, clean, _ in items:
         out = (restore(deg) * 255).round() / 255
         shift = clean.mean((2, 3), keepdim=True) - out.mean((2, 3), keepdim=True)
-        rows.setdefault(name, []).append((_psnr(out, clean), _psnr(out + shift, clean),
+        rows.setdefault(name, []).append((psnr(out, clean).item(), psnr(out + shift, clean).item(),
                                           (out - clean).mean().item() * 255))
     report = {name: dict(zip(("psnr", "psnr_true_means", "bias_levels"), (sum(c) / len(c) for c in zip(*vals))))
               for name, vals in rows.items()}

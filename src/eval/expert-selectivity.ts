@@ -9,8 +9,8 @@
  *   mean ā of those it did not (ratios of sums: an absent factor's ā is near
  *   zero and a mean of per-image ratios would be ruled by its noise);
  * - **S2**: the median over images of max_i ā_i ÷ max(min_i ā_i, 0.001),
- *   which needs no labels (near-uniform routing gives about 1.2×; the paper
- *   reports about 10× for F2D-Net).
+ *   which needs no labels (the paper reports about 1.2× for a plain mixture of
+ *   experts and about 10× for F2D-Net; uniform routing over equal maps gives 1×).
  *
  * Same definitions as `python3 -m f2dnet.diagnostics`, which also has the
  * velocity probe: that needs transport steps k > 0, and the exported graph is
@@ -76,7 +76,9 @@ export function expertReport(
       }
     });
     ratios.push(Math.max(...share) / Math.max(Math.min(...share), S2_FLOOR));
-    gates.set(o.configuration, [...(gates.get(o.configuration) ?? []), o.gate]);
+    const list = gates.get(o.configuration) ?? [];
+    list.push(o.gate);
+    gates.set(o.configuration, list);
   }
   const meanGate = (list: readonly (readonly number[])[]): Record<Factor, number> =>
     Object.fromEntries(FACTORS.map((name, i) => [name, list.reduce((s, g) => s + g[i]!, 0) / list.length])) as Record<Factor, number>;
@@ -98,7 +100,7 @@ export function formatExpertTable(r: ExpertReport): string {
     '-'.repeat(header.length),
     ...names.map((n) => [n.padEnd(w), ...FACTORS.map((f) => r.gate[n]![f].toFixed(2).padStart(6))].join(' ')),
     `experts: selectivity S1 ${r.s1.toFixed(2)}x (share of the experts whose factor is present over the absent ones), ` +
-      `S2 ${r.s2.toFixed(2)}x (median largest over smallest share; about 1.2x for uniform routing, about 10x in the paper), ${r.images} images`,
+      `S2 ${r.s2.toFixed(2)}x (median largest over smallest share; the paper: about 1.2x for a plain mixture of experts, about 10x for F2D-Net), ${r.images} images`,
   ];
   return `${lines.join('\n')}\n`;
 }

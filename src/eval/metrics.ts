@@ -64,7 +64,12 @@ export const MSE_FLOOR = 1e-10;
  * psnr(restored, clean); // 28.7
  */
 export function psnr(a: RgbImage, b: RgbImage): number {
-  return 10 * Math.log10(1 / Math.max(mse(a, b), MSE_FLOOR));
+  return psnrOfMse(mse(a, b));
+}
+
+/** PSNR in dB of a mean squared error on [0,1] values, floored at {@link MSE_FLOOR}. */
+function psnrOfMse(meanSquaredError: number): number {
+  return 10 * Math.log10(1 / Math.max(meanSquaredError, MSE_FLOOR));
 }
 
 /** How far a picture's overall brightness and colour are from a reference's. */
@@ -106,7 +111,7 @@ export function toneError(a: RgbImage, reference: RgbImage): ToneError {
   }
   return {
     biasLevels: (sum[0]! + sum[1]! + sum[2]!) / x.length,
-    psnrWithReferenceMeans: 10 * Math.log10(1 / Math.max(shiftedMse / (255 * 255), MSE_FLOOR)),
+    psnrWithReferenceMeans: psnrOfMse(shiftedMse / (255 * 255)),
   };
 }
 
