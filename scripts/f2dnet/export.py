@@ -80,9 +80,20 @@ class RestorerGraph(nn.Module):
         h, alpha = m.trunk(s1, temb, maps, weights)
         gates = [alpha[:, i, None, None, None] * maps[:, i:i + 1] for i in range(len(m.experts))]
         ones = torch.ones_like(maps[:, :1])                  # carries the head's per-sub-pixel bias
-        feats = torch.cat([h] + [g * e.features(h) for g, e in zip(gates, m.experts)] + gates + [ones], 1)
-        w_out = torch.cat([m.head.weight[:, :, 0, 0]] + [e.out.weight[:, :, 0, 0] for e in m.experts]
-                          + [e.out.bias[:, None] for e in m.experts] + [m.head.bias[:, None]], 1)
+        bias = m.head.bias if m.detail is None else m.head.bias + m.detail.out.bias
+        feats = [h] + [g * e.features(h) for g, e in zip(gates, m.experts)] + gates + [ones]
+        w_out = [m.head.weight[:, :, 0, 0]] + [e.out.weight[:, :, 0, 0] for e in m.experts] \
+            + [e.out.bias[:, None] for e in m.experts] + [bias[:, None]]
+        if m.detail is not None:
+            # the detail head reads the input's 4×4 blocks again: pixel-unshuffle + 1×1 is a
+            # stride-4 convolution of the frame; its last 1×1 folds into the transposed one
+            c = m.cfg.widths[0]                               # a Python int: a traced shape would leave the kernel shape unknown
+            w_x = m.detail.inp.weight[:, c:]                 # [width, 3·r·r, 1, 1]
+            z = F.conv2d(h, m.detail.inp.weight[:, :c], m.detail.inp.bias) \
+                + F.conv2d(x, w_x.reshape(w_x.shape[0], 3, r, r), stride=r)
+            feats.append(F.silu(m.detail.dw(F.silu(z))))
+            w_out.append(m.detail.out.weight[:, :, 0, 0])
+        feats, w_out = torch.cat(feats, 1), torch.cat(w_out, 1)
         w_t = w_out.t().reshape(-1, 3, r, r)                 # ConvTranspose weight [C_feats, 3, r, r]
         f = F.conv_transpose2d(feats, w_t, stride=r)
         # alpha (the gate's mixing weights of the four experts) costs nothing here and lets
@@ -116,7 +127,9 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     h, w = 48, 64
     example = golden_input(h, w)
-    parser, restorer = ParserGraph(model), RestorerGraph(model)
+    # in eval mode: torch.onnx.export restores the wrapper's mode afterwards, recursively, and a
+    # wrapper left in its default training mode would hand the model back with the gate's noise on
+    parser, restorer = ParserGraph(model).eval(), RestorerGraph(model).eval()
     hw = {1: "H", 2: "W"}
     torch.onnx.export(parser, (example,), out / "parser.onnx", opset_version=OPSET,
                       input_names=["image"], output_names=["maps", "weights"],

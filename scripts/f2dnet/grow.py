@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 
 from .checkpoint import load_compact, save_compact
-from .model import CONFIGS, F2DConfig, F2DNet, N_FACTORS
+from .model import CONFIGS, UNSHUFFLE, F2DConfig, F2DNet, N_FACTORS
 
 
 class GrowError(ValueError):
@@ -100,6 +100,9 @@ def check_growable(old: F2DConfig, new: F2DConfig) -> None:
                             f"only widths, expert and mid_blocks may grow")
     if new.mid_blocks < old.mid_blocks:
         raise GrowError(f"mid_blocks would shrink ({old.mid_blocks} -> {new.mid_blocks})")
+    if old.detail and new.detail != old.detail:
+        raise GrowError(f"detail differs ({old.detail} -> {new.detail}): a detail head is kept as it is "
+                        f"(or added, zero, to a model without one)")
 
 
 @torch.no_grad()
@@ -151,6 +154,13 @@ def grow(old: F2DNet, cfg: F2DConfig, seed: int = 0, unevenness: float = 0.5) ->
         wd.layer(ne.se[2], oe.se[2], me, ms)
         wd.layer(ne.out, oe.out, None, me)
     assert len(new.experts) == N_FACTORS
+    if old.detail is not None:
+        # its input is [h, the 48 sub-pixel values]: h's columns split like the head's, the
+        # pixels' copied as they are; a model without one gets a zero head (adds nothing)
+        pixels = o1 + torch.arange(3 * UNSHUFFLE ** 2)
+        wd.layer(new.detail.inp, old.detail.inp, None, torch.cat([m1, pixels]))
+        wd.layer(new.detail.dw, old.detail.dw)
+        wd.layer(new.detail.out, old.detail.out)
     return new.eval()
 
 

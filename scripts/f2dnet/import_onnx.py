@@ -8,7 +8,10 @@ export.py); two are folded and are unfolded here:
   frame (the two halves summed, since x_t = x_cond at k = 0). Each half gets half of the sum:
   exact at k = 0, the only step inference uses; training at k > 0 learns the split again;
 * the head and the four expert projections became one transposed convolution over
-  [h, α_i m_i z_i, α_i m_i, 1]; its weight is split back into the five 1×1 convolutions.
+  [h, α_i m_i z_i, α_i m_i, 1]; its weight is split back into the five 1×1 convolutions;
+* with a detail head, its projection joined that transposed convolution (its bias merged into
+  the head's: all of it goes back to the head, the same function) and its input 1×1 over
+  [h, pixels] became two convolutions, the pixels' one a stride-4 convolution of the frame.
 
 The result is checked against the folder's goldens (restored frame within one level) and
 written as a training checkpoint (fp16 EMA weights, see checkpoint.py) that ``train.py`` can
@@ -38,12 +41,22 @@ def _initializers(path: Path) -> dict[str, np.ndarray]:
     return {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
 
 
-def _folded(inits: dict[str, np.ndarray], op: str, shape: tuple[int, ...]) -> np.ndarray:
-    """The one constant fed to ``op`` (e.g. ``onnx::Conv_``) with ``shape``: the folded weights."""
-    hits = [a for name, a in inits.items() if name.startswith(f"onnx::{op}_") and a.shape == shape]
-    if len(hits) != 1:
-        raise ValueError(f"expected one folded {op} weight of shape {shape}, found {len(hits)}")
-    return hits[0]
+def _folded_weights(path: Path) -> list[tuple[str, np.ndarray]]:
+    """(op, weight) of each convolution whose weight the export computed (``onnx::…`` constants), in graph order."""
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: i for i in graph.initializer}
+    return [(node.op_type, numpy_helper.to_array(inits[node.input[1]])) for node in graph.node
+            if node.op_type in ("Conv", "ConvTranspose") and node.input[1].startswith("onnx::")
+            and node.input[1] in inits]
+
+
+def _folded(weights: list[tuple[str, np.ndarray]], op: str, shape: tuple[int, ...], nth: int = 0,
+            count: int = 1) -> np.ndarray:
+    """The ``nth`` (in graph order) of the ``count`` folded ``op`` weights of ``shape``."""
+    hits = [w for o, w in weights if o == op and w.shape == shape]
+    if len(hits) != count:
+        raise ValueError(f"expected {count} folded {op} weight(s) of shape {shape}, found {len(hits)}")
+    return hits[nth]
 
 
 def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
@@ -52,6 +65,7 @@ def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
     model = F2DNet(cfg)
     state = model.state_dict()
     inits = {**_initializers(model_dir / "parser.onnx"), **_initializers(model_dir / "restorer.onnx")}
+    folded = _folded_weights(model_dir / "restorer.onnx")
     loaded: set[str] = set()
     for name, value in inits.items():
         key = name[len("model."):] if name.startswith("model.") else name
@@ -63,18 +77,29 @@ def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
 
     c1, r = cfg.widths[0], UNSHUFFLE
     sub = 3 * r * r
-    w_in = torch.from_numpy(_folded(inits, "Conv", (c1, 3, r, r)).copy()).reshape(c1, sub, 1, 1)
+    # the input convolution comes first; a detail head as wide as c1 has a second of its shape
+    same_shape = 2 if cfg.detail == c1 else 1
+    w_in = torch.from_numpy(_folded(folded, "Conv", (c1, 3, r, r), 0, same_shape).copy()).reshape(c1, sub, 1, 1)
     state["inp.weight"] = torch.cat([w_in / 2, w_in / 2], 1)
-    n_feats = c1 + N_FACTORS * cfg.expert + N_FACTORS + 1
-    w_t = torch.from_numpy(_folded(inits, "ConvTranspose", (n_feats, 3, r, r)).copy())
+    n_feats = c1 + N_FACTORS * cfg.expert + N_FACTORS + 1 + cfg.detail
+    w_t = torch.from_numpy(_folded(folded, "ConvTranspose", (n_feats, 3, r, r)).copy())
     w_out = w_t.reshape(n_feats, sub).t()                     # [48, feats], inverse of export.py
     state["head.weight"] = w_out[:, :c1, None, None].clone()
     for i in range(N_FACTORS):
         lo = c1 + i * cfg.expert
         state[f"experts.{i}.out.weight"] = w_out[:, lo:lo + cfg.expert, None, None].clone()
         state[f"experts.{i}.out.bias"] = w_out[:, c1 + N_FACTORS * cfg.expert + i].clone()
-    state["head.bias"] = w_out[:, -1].clone()
+    state["head.bias"] = w_out[:, c1 + N_FACTORS * cfg.expert + N_FACTORS].clone()
     loaded |= {"inp.weight", "head.weight", "head.bias"}
+    if cfg.detail:
+        d = cfg.detail
+        state["detail.out.weight"] = w_out[:, -d:, None, None].clone()
+        state["detail.out.bias"] = torch.zeros(sub)
+        w_h = torch.from_numpy(_folded(folded, "Conv", (d, c1, 1, 1)).copy())
+        w_px = torch.from_numpy(_folded(folded, "Conv", (d, 3, r, r), same_shape - 1, same_shape).copy())
+        w_px = w_px.reshape(d, sub, 1, 1)
+        state["detail.inp.weight"] = torch.cat([w_h, w_px], 1)
+        loaded |= {f"detail.{p}" for p in ("out.weight", "out.bias", "inp.weight")}
     loaded |= {f"experts.{i}.out.{p}" for i in range(N_FACTORS) for p in ("weight", "bias")}
     # the laplacian is a fixed buffer; the parser's logits head only trains (it is not exported)
     # and keeps its fresh initialisation

@@ -142,6 +142,23 @@ def validate(model: F2DNet, items) -> dict:
     return res
 
 
+ADDABLE = ("detail.",)  # modules a stage may add to a trained model: each starts as a no-op
+
+
+def load_grown(model: F2DNet, start: dict) -> list[str]:
+    """Load ``start`` into ``model``, which may have modules it lacks (:data:`ADDABLE`).
+
+    Anything else missing or left over is an error: a stage must not silently start part of
+    the model from scratch. Returns the added modules' names.
+    """
+    result = model.load_state_dict(start, strict=False)
+    foreign = [k for k in result.missing_keys if not k.startswith(ADDABLE)] + list(result.unexpected_keys)
+    if foreign:
+        raise ValueError(f"the starting checkpoint does not fit model {model.cfg}: "
+                         f"{', '.join(foreign[:8])}{' ...' if len(foreign) > 8 else ''}")
+    return sorted({k.split(".")[0] for k in result.missing_keys})
+
+
 def lr_at(opt: TrainOptions, step: int, elapsed: float) -> float:
     if step < opt.warmup_steps:
         return opt.lr * (step + 1) / opt.warmup_steps
@@ -193,8 +210,10 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
         start = torch.load(init, map_location="cpu")["ema"]
     if not last.exists() and start is not None:
         # fine-tuning: start from another run's EMA weights with a fresh optimiser and schedule
-        model.load_state_dict(start)
-        ema.load_state_dict(start)
+        added = load_grown(model, start)
+        ema.load_state_dict(model.state_dict())
+        if added:
+            print(f"new in this stage (zero-initialised, adds nothing yet): {', '.join(added)}", flush=True)
         print(f"initialised from {init} ({sum(s.get('steps', 0) for s in previous_stages)} earlier steps)", flush=True)
     if last.exists():
         ck = torch.load(last, map_location="cpu")

@@ -35,6 +35,13 @@ class ExportTest(unittest.TestCase):
             restored = (out / "golden" / "restored.u8").read_bytes()
             self.assertEqual(len(restored), g["width"] * g["height"] * 3)
 
+    def test_export_leaves_the_model_in_eval_mode(self):
+        # a model handed back in training mode restores with the gate's exploration noise on
+        model = F2DNet(CONFIGS["tiny"]).eval()
+        with tempfile.TemporaryDirectory() as d:
+            export_model(model, Path(d), "t", {})
+        self.assertFalse(any(m.training for m in model.modules()))
+
     def test_synth_export_matches_manifest(self):
         with tempfile.TemporaryDirectory() as d:
             out = Path(d)
