@@ -81,7 +81,7 @@ class RestorerGraph(nn.Module):
         gates = [alpha[:, i, None, None, None] * maps[:, i:i + 1] for i in range(len(m.experts))]
         ones = torch.ones_like(maps[:, :1])                  # carries the head's per-sub-pixel bias
         bias = m.head.bias if m.detail is None else m.head.bias + m.detail.out.bias
-        feats = [h] + [g * e.features(h) for g, e in zip(gates, m.experts)] + gates + [ones]
+        feats = [h] + [g * expert_features(e, h, x) for g, e in zip(gates, m.experts)] + gates + [ones]
         w_out = [m.head.weight[:, :, 0, 0]] + [e.out.weight[:, :, 0, 0] for e in m.experts] \
             + [e.out.bias[:, None] for e in m.experts] + [bias[:, None]]
         if m.detail is not None:
@@ -99,6 +99,16 @@ class RestorerGraph(nn.Module):
         # alpha (the gate's mixing weights of the four experts) costs nothing here and lets
         # `f2d eval` measure the experts' selectivity (§5) without a second graph
         return to_uint8(x + f).permute(0, 2, 3, 1), alpha
+
+
+def expert_features(expert, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """An expert's features in the export: its pixel input (pixel-unshuffle + 1×1) is a stride-4
+    convolution of the frame itself, so no unshuffled copy of the frame is made."""
+    if expert.px is None:
+        return expert.features(h)
+    r = UNSHUFFLE
+    w = expert.px.weight
+    return expert.body(expert.inp(h) + F.conv2d(x, w.reshape(w.shape[0], 3, r, r), stride=r))
 
 
 class SynthGraph(nn.Module):

@@ -100,6 +100,8 @@ def check_growable(old: F2DConfig, new: F2DConfig) -> None:
                             f"only widths, expert and mid_blocks may grow")
     if new.mid_blocks < old.mid_blocks:
         raise GrowError(f"mid_blocks would shrink ({old.mid_blocks} -> {new.mid_blocks})")
+    if old.expert_pixels and not new.expert_pixels:
+        raise GrowError("expert_pixels would be dropped: growing keeps what the experts read")
     if old.detail and new.detail != old.detail:
         raise GrowError(f"detail differs ({old.detail} -> {new.detail}): a detail head is kept as it is "
                         f"(or added, zero, to a model without one)")
@@ -153,6 +155,8 @@ def grow(old: F2DNet, cfg: F2DConfig, seed: int = 0, unevenness: float = 0.5) ->
         wd.layer(ne.se[0], oe.se[0], ms, me)
         wd.layer(ne.se[2], oe.se[2], me, ms)
         wd.layer(ne.out, oe.out, None, me)
+        if oe.px is not None:
+            wd.layer(ne.px, oe.px, me)
     assert len(new.experts) == N_FACTORS
     if old.detail is not None:
         # its input is [h, the 48 sub-pixel values]: h's columns split like the head's, the

@@ -8,7 +8,11 @@ interpreted as the residual μ̂ − x_t of the transport (see transport.py).
 Sizing for 2 CPU cores (about 1–2 GMAC per 640×360 frame, see docs/measurements.md): the
 backbone works at 1/4 resolution after a pixel-unshuffle, the experts read the 1/4-resolution
 features and emit 4×4 sub-pixel blocks, and maps are applied before the final pixel-shuffle,
-so nothing but a shuffle runs at full resolution. Normalisation layers are left out
+so nothing but a shuffle runs at full resolution. The input reaches the backbone through one
+1×1 convolution of each block's 48 values to c1 channels, too few to keep where inside its block
+a 1–3 px flake or streak lies; lite's experts (``expert_pixels``) and a small shared detail head
+(``detail``) read the 48 values again, so a correction can differ pixel by pixel within a block
+(1.47 GMAC at 640×368 with both, against 1.37 without). Normalisation layers are left out
 (GroupNorm costs a reshape + instance-norm per block on onnxruntime's CPU provider); FiLM from
 the time embedding modulates each residual block instead.
 """
@@ -36,16 +40,18 @@ class F2DConfig:
     heads: int = 4                                 # channel-attention heads
     mid_blocks: int = 2                            # residual blocks in the bottleneck
     detail: int = 0                                # width of the sub-pixel detail head (0: none)
+    expert_pixels: bool = False                    # experts also read the input's 4×4 blocks
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 CONFIGS = {
-    "lite": F2DConfig(detail=32),
+    "lite": F2DConfig(detail=32, expert_pixels=True),
     # base is lite with twice the channels and one more bottleneck block, and the same embeddings,
     # parser and gate, so f2dnet.grow can start it from the lite campaign's weights
-    "base": F2DConfig(widths=(48, 96, 192), emb=64, expert=32, parser=16, freq=32, mid_blocks=3, detail=32),
+    "base": F2DConfig(widths=(48, 96, 192), emb=64, expert=32, parser=16, freq=32, mid_blocks=3, detail=32,
+                      expert_pixels=True),
     "tiny": F2DConfig(widths=(8, 16, 16), emb=16, expert=4, parser=4, freq=8, heads=2, mid_blocks=1),
 }
 
@@ -154,11 +160,21 @@ class FrequencyEmbedding(nn.Module):
 
 
 class Expert(nn.Module):
-    """A light branch with its own dilation (1..4), SE, and a zero-initialised output."""
+    """A light branch with its own dilation (1..4), SE, and a zero-initialised output.
 
-    def __init__(self, cin: int, width: int, dilation: int):
+    With ``pixels``, its input also reads the frame's own 4×4 blocks (``px``, zero-initialised,
+    so a trained expert gains it as a no-op): h holds only c1 channels of each block's 48
+    values, too few to say which pixels of the block a 1–3 px flake or streak covers, and an
+    expert that reads h alone subtracts it from the whole block (the dark squares left where
+    flakes were).
+    """
+
+    def __init__(self, cin: int, width: int, dilation: int, pixels: bool = False):
         super().__init__()
         self.inp = nn.Conv2d(cin, width, 1)
+        self.px = nn.Conv2d(3 * UNSHUFFLE ** 2, width, 1, bias=False) if pixels else None
+        if self.px is not None:
+            nn.init.zeros_(self.px.weight)
         self.conv1 = nn.Conv2d(width, width, 3, 1, dilation, dilation=dilation)
         self.conv2 = nn.Conv2d(width, width, 1)
         self.se = nn.Sequential(nn.Conv2d(width, max(width // 4, 1), 1, bias=False), nn.SiLU(),
@@ -167,14 +183,21 @@ class Expert(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def features(self, h: torch.Tensor) -> torch.Tensor:
-        """Everything up to the last (linear) 1×1 projection."""
-        x = F.silu(self.conv1(self.inp(h)))
+    def features(self, h: torch.Tensor, xu: torch.Tensor | None = None) -> torch.Tensor:
+        """Everything up to the last (linear) 1×1 projection; ``xu`` the unshuffled input."""
+        z = self.inp(h)
+        if self.px is not None:
+            z = z + self.px(xu)
+        return self.body(z)
+
+    def body(self, z: torch.Tensor) -> torch.Tensor:
+        """From the input projection on (the export computes that projection itself)."""
+        x = F.silu(self.conv1(z))
         x = F.silu(self.conv2(x))
         return x * self.se(x.mean((2, 3), keepdim=True))
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return self.out(self.features(h))
+    def forward(self, h: torch.Tensor, xu: torch.Tensor | None = None) -> torch.Tensor:
+        return self.out(self.features(h, xu))
 
 
 class DetailHead(nn.Module):
@@ -230,7 +253,7 @@ class F2DNet(nn.Module):
         self.up1 = nn.Conv2d(c2, c1, 1)
         self.dec1 = ResBlock(c1, c1, e)
         self.head = nn.Conv2d(c1, 3 * UNSHUFFLE ** 2, 1)
-        self.experts = nn.ModuleList([Expert(c1, cfg.expert, 1 + i) for i in range(N_FACTORS)])
+        self.experts = nn.ModuleList([Expert(c1, cfg.expert, 1 + i, cfg.expert_pixels) for i in range(N_FACTORS)])
         self.detail = DetailHead(c1, cfg.detail) if cfg.detail > 0 else None
         gate_in = e + N_FACTORS + N_FACTORS + cfg.freq
         self.gate = nn.Sequential(nn.Linear(gate_in, gate_in // 2), nn.SiLU(), nn.Linear(gate_in // 2, N_FACTORS))
@@ -266,7 +289,7 @@ class F2DNet(nn.Module):
         # v_share + Σ α_i · m_i ⊙ Δv_i.
         v = self.head(h)
         for i, expert in enumerate(self.experts):
-            v = v + alpha[:, i, None, None, None] * maps[:, i:i + 1] * expert(h)
+            v = v + alpha[:, i, None, None, None] * maps[:, i:i + 1] * expert(h, xu_cond)
         if self.detail is not None:
             v = v + self.detail(h, xu_cond)
         return v, alpha

@@ -63,6 +63,7 @@ class TrainOptions:
     lambda_distill: float = 0.0  # weight of the distance to the teacher's restoration (with teacher)
     lambda_ssim: float = 0.0  # weight of 1 − SSIM of the restoration to the clean photo
     lambda_tone: float = 0.0  # weight of the restoration's error on 16×16 block means (global tone, colour)
+    lr_new_scale: float = 1.0  # learning rate of the modules a stage adds (train.ADDABLE), × lr
 
 
     def __post_init__(self) -> None:
