@@ -11,7 +11,7 @@ export.py); two are folded and are unfolded here:
   [h, α_i m_i z_i, α_i m_i, 1]; its weight is split back into the five 1×1 convolutions;
 * with a detail head, its projection joined that transposed convolution (its bias merged into
   the head's: all of it goes back to the head, the same function) and its input 1×1 over
-  [h, pixels] became two convolutions, the pixels' one a stride-4 convolution of the frame.
+  [h, pixels] became two convolutions, the pixels' part joined to the input's stride-4 one.
 
 The result is checked against the folder's goldens (restored frame within one level) and
 written as a training checkpoint (fp16 EMA weights, see checkpoint.py) that ``train.py`` can
@@ -41,22 +41,27 @@ def _initializers(path: Path) -> dict[str, np.ndarray]:
     return {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
 
 
-def _folded_weights(path: Path) -> list[tuple[str, np.ndarray]]:
-    """(op, weight) of each convolution whose weight the export computed (``onnx::…`` constants), in graph order."""
+def _folded_weights(path: Path) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
+    """(op, weight, bias) of each convolution whose weight the export computed (``onnx::…`` constants)."""
     graph = onnx.load(str(path)).graph
     inits = {i.name: i for i in graph.initializer}
-    return [(node.op_type, numpy_helper.to_array(inits[node.input[1]])) for node in graph.node
+
+    def value(name: str) -> np.ndarray | None:
+        return numpy_helper.to_array(inits[name]) if name in inits else None
+
+    return [(node.op_type, value(node.input[1]), value(node.input[2]) if len(node.input) > 2 else None)
+            for node in graph.node
             if node.op_type in ("Conv", "ConvTranspose") and node.input[1].startswith("onnx::")
             and node.input[1] in inits]
 
 
-def _folded(weights: list[tuple[str, np.ndarray]], op: str, shape: tuple[int, ...], nth: int = 0,
-            count: int = 1) -> np.ndarray:
-    """The ``nth`` (in graph order) of the ``count`` folded ``op`` weights of ``shape``."""
-    hits = [w for o, w in weights if o == op and w.shape == shape]
-    if len(hits) != count:
-        raise ValueError(f"expected {count} folded {op} weight(s) of shape {shape}, found {len(hits)}")
-    return hits[nth]
+def _folded(weights: list[tuple[str, np.ndarray, np.ndarray | None]], op: str,
+            shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The weight and bias of the one folded ``op`` whose weight has ``shape``."""
+    hits = [(w, b) for o, w, b in weights if o == op and w.shape == shape]
+    if len(hits) != 1:
+        raise ValueError(f"expected one folded {op} weight of shape {shape}, found {len(hits)}")
+    return hits[0]
 
 
 def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
@@ -82,12 +87,16 @@ def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
 
     c1, r = cfg.widths[0], UNSHUFFLE
     sub = 3 * r * r
-    # the input convolution comes first; a detail head as wide as c1 has a second of its shape
-    same_shape = 2 if cfg.detail == c1 else 1
-    w_in = torch.from_numpy(_folded(folded, "Conv", (c1, 3, r, r), 0, same_shape).copy()).reshape(c1, sub, 1, 1)
+    # one stride-4 convolution reads the frame for the input convolution and the detail head
+    w, b = _folded(folded, "Conv", (c1 + cfg.detail, 3, r, r))
+    w_px = torch.from_numpy(w.copy()).reshape(-1, sub, 1, 1)
+    w_in = w_px[:c1]
+    if cfg.detail:  # the input convolution's bias was joined with the detail head's zeros
+        state["inp.bias"] = torch.from_numpy(b[:c1].copy())
+        loaded.add("inp.bias")
     state["inp.weight"] = torch.cat([w_in / 2, w_in / 2], 1)
     n_feats = c1 + N_FACTORS * cfg.expert + N_FACTORS + 1 + cfg.detail
-    w_t = torch.from_numpy(_folded(folded, "ConvTranspose", (n_feats, 3, r, r)).copy())
+    w_t = torch.from_numpy(_folded(folded, "ConvTranspose", (n_feats, 3, r, r))[0].copy())
     w_out = w_t.reshape(n_feats, sub).t()                     # [48, feats], inverse of export.py
     state["head.weight"] = w_out[:, :c1, None, None].clone()
     for i in range(N_FACTORS):
@@ -100,10 +109,8 @@ def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
         d = cfg.detail
         state["detail.out.weight"] = w_out[:, -d:, None, None].clone()
         state["detail.out.bias"] = torch.zeros(sub)
-        w_h = torch.from_numpy(_folded(folded, "Conv", (d, c1, 1, 1)).copy())
-        w_px = torch.from_numpy(_folded(folded, "Conv", (d, 3, r, r), same_shape - 1, same_shape).copy())
-        w_px = w_px.reshape(d, sub, 1, 1)
-        state["detail.inp.weight"] = torch.cat([w_h, w_px], 1)
+        w_h = torch.from_numpy(_folded(folded, "Conv", (d, c1, 1, 1))[0].copy())
+        state["detail.inp.weight"] = torch.cat([w_h, w_px[c1:]], 1)
         loaded |= {f"detail.{p}" for p in ("out.weight", "out.bias", "inp.weight")}
     loaded |= {f"experts.{i}.out.{p}" for i in range(N_FACTORS) for p in ("weight", "bias")}
     # the laplacian is a fixed buffer; the parser's logits head only trains (it is not exported)
