@@ -76,8 +76,9 @@ class RestorerGraph(nn.Module):
         x = image.permute(0, 3, 1, 2).float() / 127.5 - 1.0
         # Everything that reads the frame's 4×4 blocks (the input convolution, the experts'
         # pixel inputs, the detail head's) is pixel-unshuffle + 1×1, a stride-4 convolution of
-        # the frame; as one convolution the frame is read once (as six, the restorer took 20 %
-        # longer, not the 7 % its work adds). Channel c·r·r + i·r + j of a weight is (c, i, j).
+        # the frame; joined into one, the frame is read once (on this machine the joined and the
+        # six separate forms timed alike, within its drift). Channel c·r·r + i·r + j of a
+        # weight is (c, i, j).
         c1 = m.cfg.widths[0]  # a Python int: a traced shape would leave kernel shapes unknown
         readers = [m.folded_input_weight()] + [e.px.weight for e in m.experts if e.px is not None]
         if m.detail is not None:

@@ -28,7 +28,7 @@ from . import synth
 from .checkpoint import is_compact, load_compact, save_compact
 from .data import TrainBatches, load_photos, validation_set
 from .metrics import psnr, ssim
-from .model import CONFIGS, F2DNet, count_parameters
+from .model import CONFIGS, N_FACTORS, F2DNet, count_parameters
 from .options import OptionsError, TrainOptions, load_options
 from .transport import Transport
 
@@ -143,7 +143,7 @@ def validate(model: F2DNet, items) -> dict:
 
 
 # modules a stage may add to a trained model: each starts as a no-op
-ADDABLE = ("detail.",) + tuple(f"experts.{i}.px." for i in range(4))
+ADDABLE = ("detail.",) + tuple(f"experts.{i}.px." for i in range(N_FACTORS))
 
 
 def load_grown(model: F2DNet, start: dict) -> list[str]:
