@@ -68,10 +68,10 @@ def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
     manifest = json.loads((model_dir / "manifest.json").read_text())
     cfg = F2DConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["config"].items()})
     if cfg.expert_pixels:
-        # each expert's pixel input became one more stride-4 convolution of the frame, all of
-        # one shape: nothing in the graph says which belongs to which expert
-        raise ValueError(f"{model_dir}: its experts read the frame's pixels (expert_pixels), which the export "
-                         f"folds beyond recovery; start from the model's compact checkpoint (scripts/checkpoints)")
+        # the experts' pixel weights are rows of the joined stride-4 convolution (after the
+        # input's, before the detail head's); splitting them out is not written yet
+        raise ValueError(f"{model_dir}: its experts read the frame's pixels (expert_pixels), which this import "
+                         f"does not unfold yet; start from the model's compact checkpoint (scripts/checkpoints)")
     model = F2DNet(cfg)
     state = model.state_dict()
     inits = {**_initializers(model_dir / "parser.onnx"), **_initializers(model_dir / "restorer.onnx")}
