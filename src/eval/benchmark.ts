@@ -38,6 +38,8 @@ export interface BenchmarkItem extends ExpertObservation {
   readonly restored: Scores;
   /** The restored picture's overall brightness and colour against the clean crop's. */
   readonly tone: ToneError;
+  /** The degraded input's, for comparison: a restorer should not leave the tone further off than the weather did. */
+  readonly inputTone: ToneError;
   /** The parser's weights (`low, haze, rain, snow`) on the degraded input, when the restorer reports them. */
   readonly weights?: readonly number[];
 }
@@ -49,6 +51,8 @@ export interface ScoreRow {
   readonly restored: Scores;
   /** Mean tone error of the restored pictures. */
   readonly tone: ToneError;
+  /** Mean tone error of the degraded inputs. */
+  readonly inputTone: ToneError;
 }
 
 /** Means per configuration, per tier and over all configurations. */
@@ -126,7 +130,7 @@ export function benchmarkSeed(baseSeed: number, photoIndex: number, configuratio
   return mixSeed(baseSeed, photoIndex, configurationIndex);
 }
 
-type Scored = Pick<BenchmarkItem, 'input' | 'restored' | 'tone'>;
+type Scored = Pick<BenchmarkItem, 'input' | 'restored' | 'tone' | 'inputTone'>;
 
 function meanRow(items: readonly Scored[]): ScoreRow {
   const n = items.length;
@@ -135,7 +139,17 @@ function meanRow(items: readonly Scored[]): ScoreRow {
     count: n,
     input: { psnr: avg((i) => i.input.psnr), ssim: avg((i) => i.input.ssim) },
     restored: { psnr: avg((i) => i.restored.psnr), ssim: avg((i) => i.restored.ssim) },
-    tone: { biasLevels: avg((i) => i.tone.biasLevels), psnrWithReferenceMeans: avg((i) => i.tone.psnrWithReferenceMeans) },
+    tone: meanTone(items.map((i) => i.tone)),
+    inputTone: meanTone(items.map((i) => i.inputTone)),
+  };
+}
+
+function meanTone(tones: readonly ToneError[]): ToneError {
+  const avg = (pick: (t: ToneError) => number): number => tones.reduce((s, t) => s + pick(t), 0) / tones.length;
+  return {
+    biasLevels: avg((t) => t.biasLevels),
+    rmsLevels: avg((t) => t.rmsLevels),
+    psnrWithReferenceMeans: avg((t) => t.psnrWithReferenceMeans),
   };
 }
 
@@ -220,6 +234,7 @@ export async function runBenchmark(
         input: scores(degraded, clean),
         restored: scores(restored, clean),
         tone: toneError(restored, clean),
+        inputTone: toneError(degraded, clean),
         ...(weights === undefined ? {} : { weights: [...weights] }),
         ...(gate === undefined ? {} : { gate: [...gate] }),
         ...(mapMeans === undefined ? {} : { mapMeans: [...mapMeans] }),

@@ -76,6 +76,13 @@ function psnrOfMse(meanSquaredError: number): number {
 export interface ToneError {
   /** Mean signed difference over all pixels and channels, in 8-bit levels (positive: brighter than the reference). */
   readonly biasLevels: number;
+  /**
+   * Each channel's mean signed difference, root-mean-squared over the three channels, in
+   * 8-bit levels: how far the frame-wide tone is off, whichever way each channel errs (a
+   * colour cast that cancels in `biasLevels` shows here). Compared with the input's, it says
+   * whether a restorer's global correction helped or made the tone worse.
+   */
+  readonly rmsLevels: number;
   /** PSNR (dB) once each channel's mean is moved to the reference's: what the picture would score with the right overall tone. */
   readonly psnrWithReferenceMeans: number;
 }
@@ -105,12 +112,15 @@ export function toneError(a: RgbImage, reference: RgbImage): ToneError {
   }
   const pixels = x.length / 3;
   let shiftedMse = 0;
+  let squaredMeans = 0;
   for (let c = 0; c < 3; c++) {
     const mean = sum[c]! / pixels;
     shiftedMse += Math.max(0, squares[c]! / pixels - mean * mean) / 3;
+    squaredMeans += (mean * mean) / 3;
   }
   return {
     biasLevels: (sum[0]! + sum[1]! + sum[2]!) / x.length,
+    rmsLevels: Math.sqrt(squaredMeans),
     psnrWithReferenceMeans: psnrOfMse(shiftedMse / (255 * 255)),
   };
 }

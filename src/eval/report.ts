@@ -58,6 +58,7 @@ function row(label: string, r: ScoreRow, labelWidth: number): string {
     String(r.count).padStart(6),
     `${r.tone.biasLevels >= 0 ? '+' : ''}${r.tone.biasLevels.toFixed(1)}`.padStart(8),
     num(r.tone.psnrWithReferenceMeans, 2, 10),
+    `${r.inputTone.rmsLevels.toFixed(1)}→${r.tone.rmsLevels.toFixed(1)}`.padStart(12),
   ].join(' ');
 }
 
@@ -70,7 +71,7 @@ function row(label: string, r: ScoreRow, labelWidth: number): string {
 export function formatBenchmarkTable(report: BenchmarkReport): string {
   const labels = [...Object.keys(report.configurations), ...Object.keys(report.tiers).map((t) => `${t} (tier)`), 'mean'];
   const w = Math.max(...labels.map((l) => l.length), 'configuration'.length);
-  const header = [pad('configuration', w), 'in PSNR'.padStart(8), 'in SSIM'.padStart(8), 'out PSNR'.padStart(10), 'out SSIM'.padStart(8), 'gain dB'.padStart(8), 'images'.padStart(6), 'out bias'.padStart(8), 'tone-fixed'.padStart(10)].join(' ');
+  const header = [pad('configuration', w), 'in PSNR'.padStart(8), 'in SSIM'.padStart(8), 'out PSNR'.padStart(10), 'out SSIM'.padStart(8), 'gain dB'.padStart(8), 'images'.padStart(6), 'out bias'.padStart(8), 'tone-fixed'.padStart(10), 'tone in→out'.padStart(12)].join(' ');
   const rule = '-'.repeat(header.length);
   const lines = [
     `f2d eval: ${report.photos.count} ${report.photos.split} photos x ${Object.keys(report.configurations).length} configurations at ${report.size.width}x${report.size.height}, model ${report.model.name} (${report.model.dir}), synthesis ${report.synth.name} seed ${report.synth.seed}`,
@@ -81,7 +82,7 @@ export function formatBenchmarkTable(report: BenchmarkReport): string {
     ...Object.entries(report.tiers).map(([tier, r]) => row(`${tier} (tier)`, r, w)),
     row('mean', report.mean, w),
     `in = degraded input, out = restored; ${METRICS_NOTE}; ${report.seconds.toFixed(1)} s`,
-    `out bias = the restored picture's mean error in 8-bit levels (+: brighter than the clean photo); tone-fixed = its PSNR with each channel's mean moved to the clean photo's (far above out PSNR: the overall tone is what is wrong)`,
+    `out bias = the restored picture's mean error in 8-bit levels (+: brighter than the clean photo); tone-fixed = its PSNR with each channel's mean moved to the clean photo's (far above out PSNR: the overall tone is what is wrong); tone in→out = how far each channel's mean is from the clean photo's (RMS over channels, levels), for the input and the restored picture (out above in: the restorer's global correction made the tone worse)`,
   ];
   const parser = report.parser === null ? '' : `\n${formatParserTable(report.parser)}`;
   const experts = report.experts === null ? '' : `\n${formatExpertTable(report.experts)}`;

@@ -216,12 +216,15 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
       assert.equal(Object.keys(e.gate).length, 11);
     });
 
-    it('reports the tone error of each restored image', () => {
+    it('reports the tone error of each restored image, and of its input', () => {
       for (const i of report.items) {
         assert.ok(Math.abs(i.tone.biasLevels) <= 255);
+        assert.ok(i.tone.rmsLevels >= Math.abs(i.tone.biasLevels) - 1e-9, 'the RMS of the channel means is at least their mean');
         assert.ok(i.tone.psnrWithReferenceMeans >= i.restored.psnr - 1e-9, 'moving the means never lowers PSNR');
+        assert.ok(i.inputTone.psnrWithReferenceMeans >= i.input.psnr - 1e-9);
       }
       assert.ok(Number.isFinite(report.mean.tone.psnrWithReferenceMeans));
+      assert.ok(report.mean.inputTone.rmsLevels > 0, 'the weather moves the tone of the inputs');
     });
 
     it('scores the degraded and restored images as an independent plain computation does', async () => {

@@ -15,7 +15,8 @@ const item = (configuration: string, photo: string, inPsnr: number, outPsnr: num
   seed: 0,
   input: { psnr: inPsnr, ssim: inPsnr / 100 },
   restored: { psnr: outPsnr, ssim: outPsnr / 100 },
-  tone: { biasLevels: outPsnr - 20, psnrWithReferenceMeans: outPsnr + 1 },
+  tone: { biasLevels: outPsnr - 20, rmsLevels: outPsnr - 15, psnrWithReferenceMeans: outPsnr + 1 },
+  inputTone: { biasLevels: inPsnr - 20, rmsLevels: inPsnr - 2, psnrWithReferenceMeans: inPsnr + 1 },
 });
 
 describe('eval/benchmark', () => {
@@ -97,7 +98,8 @@ describe('eval/benchmark', () => {
       assert.equal(s.tiers['pair']!.restored.psnr, 17);
       assert.equal(s.mean.input.psnr, (11 + 22 + 7) / 3);
       assert.equal(s.mean.count, 6);
-      assert.deepEqual(rain.tone, { biasLevels: 1, psnrWithReferenceMeans: 22 });
+      assert.deepEqual(rain.tone, { biasLevels: 1, rmsLevels: 6, psnrWithReferenceMeans: 22 });
+      assert.deepEqual(rain.inputTone, { biasLevels: -9, rmsLevels: 9, psnrWithReferenceMeans: 12 });
     });
 
     it('skips tiers whose configurations did not run, and refuses no items', () => {
@@ -120,7 +122,7 @@ describe('eval/benchmark', () => {
         items,
       );
       const table = formatBenchmarkTable(report);
-      assert.match(table, /^rain\s+11\.00\s+0\.1100\s+21\.00\s+0\.2100\s+\+10\.00\s+2\s+\+1\.0\s+22\.00$/m);
+      assert.match(table, /^rain\s+11\.00\s+0\.1100\s+21\.00\s+0\.2100\s+\+10\.00\s+2\s+\+1\.0\s+22\.00\s+9\.0→6\.0$/m);
       assert.match(table, /^single \(tier\)\s+16\.50/m);
       assert.match(table, /^mean\s+13\.33/m);
       assert.equal(report.format, 'f2d-eval/1');

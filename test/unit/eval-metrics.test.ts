@@ -52,6 +52,7 @@ describe('eval/metrics', () => {
       const brighter = filled(16, 12, (x, y, c) => scene.data[(y * 16 + x) * 3 + c]! + 10);
       const tone = toneError(brighter, scene);
       assert.equal(tone.biasLevels, 10);
+      assert.equal(tone.rmsLevels, 10);
       assert.equal(tone.psnrWithReferenceMeans, 100); // nothing left once the means agree
       assert.ok(psnr(brighter, scene) < 30);
     });
@@ -60,6 +61,7 @@ describe('eval/metrics', () => {
       const cast = filled(16, 12, (x, y, c) => scene.data[(y * 16 + x) * 3 + c]! + [12, 0, -6][c]!);
       const tone = toneError(cast, scene);
       assert.equal(tone.biasLevels, 2);
+      assert.ok(Math.abs(tone.rmsLevels - Math.sqrt((12 * 12 + 6 * 6) / 3)) < 1e-9, 'the cast counts whichever way each channel errs');
       assert.equal(tone.psnrWithReferenceMeans, 100);
     });
 
@@ -67,6 +69,7 @@ describe('eval/metrics', () => {
       const noisy = filled(16, 12, (x, y, c) => scene.data[(y * 16 + x) * 3 + c]! + ((x + y) % 2 === 0 ? 8 : -8));
       const tone = toneError(noisy, scene);
       assert.ok(Math.abs(tone.biasLevels) < 0.5);
+      assert.ok(tone.rmsLevels < 0.5);
       assert.ok(Math.abs(tone.psnrWithReferenceMeans - psnr(noisy, scene)) < 0.05);
       const other = lcgImage(16, 12, 5);
       assert.ok(toneError(other, scene).psnrWithReferenceMeans >= psnr(other, scene));
