@@ -11,7 +11,9 @@ export.py); two are folded and are unfolded here:
   [h, α_i m_i z_i, α_i m_i, 1]; its weight is split back into the five 1×1 convolutions;
 * with a detail head, its projection joined that transposed convolution (its bias merged into
   the head's: all of it goes back to the head, the same function) and its input 1×1 over
-  [h, pixels] became two convolutions, the pixels' part joined to the input's stride-4 one.
+  [h, pixels] became two convolutions, the pixels' part joined to the input's stride-4 one;
+* with pixel-aware experts, each expert's 1×1 convolution of the pixels joined that same
+  stride-4 convolution too (its rows after the input's, before the detail head's).
 
 The result is checked against the folder's goldens (restored frame within one level) and
 written as a training checkpoint (fp16 EMA weights, see checkpoint.py) that ``train.py`` can
@@ -67,11 +69,6 @@ def _folded(weights: list[tuple[str, np.ndarray, np.ndarray | None]], op: str,
 def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
     manifest = json.loads((model_dir / "manifest.json").read_text())
     cfg = F2DConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["config"].items()})
-    if cfg.expert_pixels:
-        # the experts' pixel weights are rows of the joined stride-4 convolution (after the
-        # input's, before the detail head's); splitting them out is not written yet
-        raise ValueError(f"{model_dir}: its experts read the frame's pixels (expert_pixels), which this import "
-                         f"does not unfold yet; start from the model's compact checkpoint (scripts/checkpoints)")
     model = F2DNet(cfg)
     state = model.state_dict()
     inits = {**_initializers(model_dir / "parser.onnx"), **_initializers(model_dir / "restorer.onnx")}
@@ -87,14 +84,20 @@ def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
 
     c1, r = cfg.widths[0], UNSHUFFLE
     sub = 3 * r * r
-    # one stride-4 convolution reads the frame for the input convolution and the detail head
-    w, b = _folded(folded, "Conv", (c1 + cfg.detail, 3, r, r))
+    # one stride-4 convolution reads the frame for the input convolution, the experts' pixel
+    # inputs and the detail head, in that order of its output channels
+    e_px = N_FACTORS * cfg.expert if cfg.expert_pixels else 0
+    w, b = _folded(folded, "Conv", (c1 + e_px + cfg.detail, 3, r, r))
     w_px = torch.from_numpy(w.copy()).reshape(-1, sub, 1, 1)
     w_in = w_px[:c1]
-    if cfg.detail:  # the input convolution's bias was joined with the detail head's zeros
+    if e_px or cfg.detail:  # the input convolution's bias was joined with zeros for the others
         state["inp.bias"] = torch.from_numpy(b[:c1].copy())
         loaded.add("inp.bias")
     state["inp.weight"] = torch.cat([w_in / 2, w_in / 2], 1)
+    for i in range(N_FACTORS if cfg.expert_pixels else 0):
+        lo = c1 + i * cfg.expert
+        state[f"experts.{i}.px.weight"] = w_px[lo:lo + cfg.expert].clone()
+        loaded.add(f"experts.{i}.px.weight")
     n_feats = c1 + N_FACTORS * cfg.expert + N_FACTORS + 1 + cfg.detail
     w_t = torch.from_numpy(_folded(folded, "ConvTranspose", (n_feats, 3, r, r))[0].copy())
     w_out = w_t.reshape(n_feats, sub).t()                     # [48, feats], inverse of export.py
@@ -110,7 +113,7 @@ def import_model(model_dir: Path) -> tuple[F2DNet, dict]:
         state["detail.out.weight"] = w_out[:, -d:, None, None].clone()
         state["detail.out.bias"] = torch.zeros(sub)
         w_h = torch.from_numpy(_folded(folded, "Conv", (d, c1, 1, 1))[0].copy())
-        state["detail.inp.weight"] = torch.cat([w_h, w_px[c1:]], 1)
+        state["detail.inp.weight"] = torch.cat([w_h, w_px[c1 + e_px:]], 1)
         loaded |= {f"detail.{p}" for p in ("out.weight", "out.bias", "inp.weight")}
     loaded |= {f"experts.{i}.out.{p}" for i in range(N_FACTORS) for p in ("weight", "bias")}
     # the laplacian is a fixed buffer; the parser's logits head only trains (it is not exported)

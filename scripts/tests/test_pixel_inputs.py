@@ -102,11 +102,17 @@ class PixelInputsTest(unittest.TestCase):
             self.assertLessEqual(check_goldens(imported, Path(tmp), manifest), 1.0)
             self.assertLess((one_step(model, self.img) - one_step(imported, self.img)).abs().max().item(), 1e-4)
 
-    def test_import_from_onnx_refuses_experts_that_read_pixels(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            export_model(random_model(TINY_PIXELS), Path(tmp), "m", {})
-            with self.assertRaisesRegex(ValueError, "compact checkpoint"):
-                import_model(Path(tmp))
+    def test_import_from_onnx_recovers_experts_that_read_pixels(self):
+        # their rows of the joined stride-4 convolution, with and without a detail head after them
+        for cfg in (TINY_PIXELS, dataclasses.replace(CONFIGS["tiny"], expert_pixels=True)):
+            model = random_model(cfg, 3)
+            with tempfile.TemporaryDirectory() as tmp:
+                manifest = export_model(model, Path(tmp), "m", {})
+                imported, _ = import_model(Path(tmp))
+                self.assertLessEqual(check_goldens(imported, Path(tmp), manifest), 1.0)
+                for e, f in zip(model.experts, imported.experts):
+                    self.assertTrue(torch.equal(e.px.weight, f.px.weight), cfg)
+                self.assertLess((one_step(model, self.img) - one_step(imported, self.img)).abs().max().item(), 1e-4)
 
     def test_growing_wider_keeps_their_output(self):
         old = random_model(TINY_PIXELS)
