@@ -13,6 +13,8 @@ hundred steps; committing them would triple every commit of the history users cl
 from __future__ import annotations
 
 import json
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -21,6 +23,54 @@ from .model import F2DConfig, F2DNet
 
 WEIGHTS = "ema.fp16.pt"
 STATE = "state.json"
+LOCK = ".publish.lock"  # ignored by git: it names the stage publishing here while that runs
+
+
+class PublishBusy(RuntimeError):
+    """Another training process is publishing to the same checkpoint folder."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+@contextmanager
+def publishing(folder: Path, stage: str):
+    """Hold ``folder`` for one stage's publishing, and refuse a second one while the first lives.
+
+    Two stages publishing to one folder overwrite each other's weights every few minutes, and
+    which one is committed is then luck (it happened once: a stopped stage outlived its
+    ``kill`` for minutes beside the next). A lock left by a process that has died is taken over.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = folder / LOCK
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                holder = json.loads(lock.read_text())
+            except (OSError, ValueError):
+                holder = {}
+            pid = holder.get("pid")
+            if isinstance(pid, int) and _alive(pid):
+                raise PublishBusy(f"{folder} is being published by stage {holder.get('stage', '?')} (process {pid}); "
+                                  f"stop it first (kill {pid}, and check it has gone) or give this stage "
+                                  f"another `publish` folder") from None
+            lock.unlink(missing_ok=True)  # its process is gone: a stale lock
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps({"pid": os.getpid(), "stage": stage}) + "\n")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def save_compact(folder: Path, model: F2DNet, state: dict) -> None:

@@ -19,13 +19,14 @@ import json
 import math
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from . import synth
-from .checkpoint import is_compact, load_compact, save_compact
+from .checkpoint import PublishBusy, is_compact, load_compact, publishing, save_compact
 from .data import TrainBatches, load_photos, validation_set
 from .metrics import psnr, ssim
 from .model import CONFIGS, N_FACTORS, F2DNet, count_parameters
@@ -336,7 +337,12 @@ def main(argv: list[str] | None = None) -> int:
         opt = load_options(args.options, overrides)
     except OptionsError as err:
         ap.error(str(err))
-    train(opt, args.photos, args.runs / opt.name)
+    try:
+        with publishing(Path(opt.publish), opt.name) if opt.publish else nullcontext():
+            train(opt, args.photos, args.runs / opt.name)
+    except PublishBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
 
 import torch
 
-from f2dnet.checkpoint import is_compact, load_compact, save_compact
+from f2dnet.checkpoint import LOCK, is_compact, load_compact, publishing, save_compact
 from f2dnet.export import export_model, randomise_zero_init
 from f2dnet.import_onnx import check_goldens, import_model
 from f2dnet.model import CONFIGS, F2DNet
 from f2dnet.options import options_from_dict
+from f2dnet.train import main as train_main
 from f2dnet.train import train
 
 from .test_train import OPTIONS, tiny_photos
@@ -80,6 +83,37 @@ class CheckpointTest(unittest.TestCase):
             self.assertEqual([s["options"] for s in state["stages"]], ["first", "t"])
             self.assertEqual(state["steps"], 104)
             json.dumps(state)  # the record is plain JSON
+
+    def test_a_second_stage_cannot_publish_to_a_folder_another_live_one_holds(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "ck"
+            with publishing(folder, "first"):
+                self.assertTrue((folder / LOCK).exists())
+                other = subprocess.run([sys.executable, "-c", "from pathlib import Path; import sys; "
+                                        "from f2dnet.checkpoint import publishing\n"
+                                        f"with publishing(Path({str(folder)!r}), 'second'): pass"],
+                                       capture_output=True, text=True, cwd=Path(__file__).parents[1])
+                self.assertNotEqual(other.returncode, 0)
+                self.assertIn("being published by stage first", other.stderr)
+            self.assertFalse((folder / LOCK).exists(), "released when the stage ends")
+
+    def test_a_lock_left_by_a_dead_process_is_taken_over(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "ck"
+            folder.mkdir()
+            dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+            (folder / LOCK).write_text(json.dumps({"pid": int(dead.stdout), "stage": "gone"}))
+            with publishing(folder, "next"):
+                self.assertEqual(json.loads((folder / LOCK).read_text())["stage"], "next")
+
+    def test_the_trainer_stops_before_training_when_its_publish_folder_is_held(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / "o.json").write_text(json.dumps({**OPTIONS, "publish": str(root / "ck")}))
+            with publishing(root / "ck", "first"):
+                self.assertEqual(train_main(["--options", str(root / "o.json"), "--photos", str(root / "none"),
+                                             "--runs", str(root / "runs")]), 2)
+            self.assertFalse((root / "runs").exists(), "nothing started")
 
 
 if __name__ == "__main__":
