@@ -39,12 +39,15 @@ export interface FileSplit {
 
 /**
  * What tells that a source file changed since it was cut: its size and modification time, as
- * `make` and rsync tell it. Every worker and the adder read them through the same shared storage.
+ * `make` and rsync tell it, and a hash of its two ends (source-fingerprint.ts says why). Every
+ * worker and the adder read them through the same shared storage.
  */
 export interface SourceFingerprint {
   readonly size: number;
   /** Whole milliseconds: file systems (NFS, SMB) keep different sub-millisecond precision. */
   readonly mtimeMs: number;
+  /** SHA-256 of the first and last 64 KiB, hex; absent in cuts recorded before it was. */
+  readonly sample?: string;
 }
 
 export interface SegmentOfFile {
