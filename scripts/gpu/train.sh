@@ -27,5 +27,6 @@ PYTHONUNBUFFERED=1 timeout $(( minutes * 60 + 240 )) "${PYTHON:-python3}" -m f2d
   --set "budget_minutes=$minutes" --set "publish=\"$OUT/checkpoints/base\"" 2>&1 | tee "$OUT/train.log"
 status=${PIPESTATUS[0]}
 rm -f "$OUT"/runs/*/last.pt "$OUT"/runs/*/best.pt   # full-precision copies with the optimiser: not brought back
+rm -f "$OUT/checkpoints/base/.publish.lock"          # left if the timeout stopped the stage; names a process of that machine
 ls -la "$OUT/checkpoints/base"
 exit "$status"
