@@ -13,11 +13,20 @@ describe('queue/source-fingerprint', () => {
 
   const bytes = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed) % 251));
 
-  /** Replaces the file with `content` and gives it back the modification time it had. */
-  function replaceKeepingTime(path: string, content: Buffer): void {
-    const { atime, mtime } = statSync(path);
+  // A whole second: set through utimes, a time with a fraction of a millisecond can come back
+  // a millisecond off (a float of seconds), which would make the file differ by its time alone.
+  const FIXED_TIME = 1_700_000_000;
+
+  /** Writes `content` with the fixed modification time. */
+  function writeAtFixedTime(path: string, content: Buffer): void {
     writeFileSync(path, content);
-    utimesSync(path, atime, mtime);
+    utimesSync(path, FIXED_TIME, FIXED_TIME);
+  }
+
+  /** Replaces the file with `content`, keeping the time it had (as `cp -p` or `rsync -t` do). */
+  function replaceKeepingTime(path: string, content: Buffer): void {
+    assert.equal(statSync(path).mtimeMs, FIXED_TIME * 1000);
+    writeAtFixedTime(path, content);
   }
 
   it('sees the same file as the same source', async () => {
@@ -29,7 +38,7 @@ describe('queue/source-fingerprint', () => {
   it('sees a replacement of the same size and time at either end', async () => {
     const path = join(dir, 'a.mp4');
     const original = bytes(3 * SAMPLE_BYTES, 1);
-    writeFileSync(path, original);
+    writeAtFixedTime(path, original);
     const then = (await sourceFingerprint(path))!;
     for (const at of [10, original.length - 10]) {
       const other = Buffer.from(original);
@@ -44,7 +53,7 @@ describe('queue/source-fingerprint', () => {
 
   it('hashes a small file whole', async () => {
     const path = join(dir, 'small.mp4');
-    writeFileSync(path, bytes(1000, 2));
+    writeAtFixedTime(path, bytes(1000, 2));
     const then = (await sourceFingerprint(path))!;
     replaceKeepingTime(path, bytes(1000, 3));
     assert.equal(sameSource(then, await sourceFingerprint(path)), false);
