@@ -58,7 +58,9 @@ def publishing(folder: Path, stage: str):
             try:
                 holder = json.loads(lock.read_text())
             except (OSError, ValueError):
-                holder = {}
+                # being written this instant by a stage that just took it, or damaged: not ours to delete
+                raise PublishBusy(f"{lock} cannot be read; if no stage is training into {folder}, "
+                                  f"delete it and start again") from None
             pid = holder.get("pid")
             if isinstance(pid, int) and _alive(pid):
                 raise PublishBusy(f"{folder} is being published by stage {holder.get('stage', '?')} (process {pid}); "
