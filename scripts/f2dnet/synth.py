@@ -274,10 +274,11 @@ def rain(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     out = (1 - screen) * (x + layer_rgb) + screen * (1 - (1 - x.clamp(0, 1)) * (1 - layer_rgb.clamp(0, 1)))
     # rain accumulation: a veil of falling water, patchy, towards a grey-blue airlight as
     # bright as the scene's light (a veil at night is dark, not grey). In half the storms, and
-    # mostly slight (median 0.09, up to 0.35): with a veil in seven storms in ten, uniformly up
-    # to 0.35, the model learned that rain always comes with one and took contrast out of every
-    # rainy frame, leaving the global tone of streak-only rain worse than the input's (on the
-    # independent synthesis); a veil without streaks is haze, which the haze factor covers.
+    # mostly slight (median 0.09, up to 0.35). It was in seven storms in ten, uniformly up to
+    # 0.35, which teaches that rain always takes contrast away; on 256-px crops of the
+    # independent synthesis the restored tone of streak-only rain was further off than the
+    # input's (at 512×384 it was not). Trained on this, f2d-lite gained 0.14 dB on that rain
+    # (scripts/README.md, stage lite-veil). A veil without streaks is haze, the haze factor's.
     veil = _col(0.35 * _lerp(p[26], -1.0, 1.0).clamp(min=0) ** 2) * (1 + 0.4 * field).clamp(0.2, 1.8)
     veil = veil.clamp(0, 0.6)
     veil_light = (scene.mean(1, keepdim=True) * 1.4 + 0.1).clamp(max=0.85)
@@ -311,8 +312,8 @@ def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     white = _rgb(0.94, 0.96, 1.0, x)
     out = x * (1 - alpha) + alpha * white
     # the whitening veil in half the snowfalls, mostly faint (up to 0.25; it was in seven in ten,
-    # uniformly): as for rain, a model that always expects one takes contrast out of frames
-    # that had flakes only
+    # uniformly), for the same reason as rain's; snow's restored tone on the independent
+    # synthesis did not move with it (scripts/README.md, stage lite-veil)
     veil = _col(0.25 * _lerp(p[39], -1.0, 1.0).clamp(min=0) ** 2) * (1 + 0.3 * field).clamp(0.3, 1.7)
     out = out * (1 - veil) + veil * white
     return out, (alpha * 1.5 + veil * 2).clamp(0, 1)

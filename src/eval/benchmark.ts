@@ -132,24 +132,26 @@ export function benchmarkSeed(baseSeed: number, photoIndex: number, configuratio
 
 type Scored = Pick<BenchmarkItem, 'input' | 'restored' | 'tone' | 'inputTone'>;
 
+/** The mean of `pick` over `values`. */
+function meanOf<T>(values: readonly T[], pick: (value: T) => number): number {
+  return values.reduce((sum, value) => sum + pick(value), 0) / values.length;
+}
+
 function meanRow(items: readonly Scored[]): ScoreRow {
-  const n = items.length;
-  const avg = (pick: (i: Scored) => number): number => items.reduce((s, i) => s + pick(i), 0) / n;
   return {
-    count: n,
-    input: { psnr: avg((i) => i.input.psnr), ssim: avg((i) => i.input.ssim) },
-    restored: { psnr: avg((i) => i.restored.psnr), ssim: avg((i) => i.restored.ssim) },
+    count: items.length,
+    input: { psnr: meanOf(items, (i) => i.input.psnr), ssim: meanOf(items, (i) => i.input.ssim) },
+    restored: { psnr: meanOf(items, (i) => i.restored.psnr), ssim: meanOf(items, (i) => i.restored.ssim) },
     tone: meanTone(items.map((i) => i.tone)),
     inputTone: meanTone(items.map((i) => i.inputTone)),
   };
 }
 
 function meanTone(tones: readonly ToneError[]): ToneError {
-  const avg = (pick: (t: ToneError) => number): number => tones.reduce((s, t) => s + pick(t), 0) / tones.length;
   return {
-    biasLevels: avg((t) => t.biasLevels),
-    rmsLevels: avg((t) => t.rmsLevels),
-    psnrWithReferenceMeans: avg((t) => t.psnrWithReferenceMeans),
+    biasLevels: meanOf(tones, (t) => t.biasLevels),
+    rmsLevels: meanOf(tones, (t) => t.rmsLevels),
+    psnrWithReferenceMeans: meanOf(tones, (t) => t.psnrWithReferenceMeans),
   };
 }
 

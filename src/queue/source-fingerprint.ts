@@ -29,10 +29,11 @@ async function sampleEnds(path: string, size: number): Promise<string> {
   const file = await open(path, 'r');
   try {
     // the two ends overlap in a file under 128 KiB: read it once
-    const ranges = size <= 2 * SAMPLE_BYTES ? [[0, size]] : [[0, SAMPLE_BYTES], [size - SAMPLE_BYTES, SAMPLE_BYTES]];
+    const ranges: Array<[position: number, length: number]> =
+      size <= 2 * SAMPLE_BYTES ? [[0, size]] : [[0, SAMPLE_BYTES], [size - SAMPLE_BYTES, SAMPLE_BYTES]];
     for (const [position, length] of ranges) {
-      const buffer = Buffer.alloc(length!);
-      const { bytesRead } = await file.read(buffer, 0, length!, position!);
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await file.read(buffer, 0, length, position);
       hash.update(buffer.subarray(0, bytesRead));
     }
   } finally {
