@@ -109,7 +109,10 @@ class RestorerGraph(nn.Module):
         f = F.conv_transpose2d(feats, w_t, stride=r)
         # alpha (the gate's mixing weights of the four experts) costs nothing here and lets
         # `f2d eval` measure the experts' selectivity (§5) without a second graph
-        return to_uint8(x + f).permute(0, 2, 3, 1), alpha
+        restored = x + f
+        if m.smoother is not None:
+            restored = m.smoother(restored, m.smoother.gates(h, maps))
+        return to_uint8(restored).permute(0, 2, 3, 1), alpha
 
 
 class SynthGraph(nn.Module):

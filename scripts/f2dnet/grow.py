@@ -102,6 +102,8 @@ def check_growable(old: F2DConfig, new: F2DConfig) -> None:
         raise GrowError(f"mid_blocks would shrink ({old.mid_blocks} -> {new.mid_blocks})")
     if old.expert_pixels and not new.expert_pixels:
         raise GrowError("expert_pixels would be dropped: growing keeps what the experts read")
+    if old.smoother != new.smoother:
+        raise GrowError(f"smoother differs ({old.smoother} -> {new.smoother}): growing keeps the output step as it is")
     if old.detail and new.detail != old.detail:
         raise GrowError(f"detail differs ({old.detail} -> {new.detail}): a detail head is kept as it is "
                         f"(or added, zero, to a model without one)")
@@ -165,6 +167,10 @@ def grow(old: F2DNet, cfg: F2DConfig, seed: int = 0, unevenness: float = 0.5) ->
         wd.layer(new.detail.inp, old.detail.inp, None, torch.cat([m1, pixels]))
         wd.layer(new.detail.dw, old.detail.dw)
         wd.layer(new.detail.out, old.detail.out)
+    if old.smoother is not None:
+        # its gates read [h, the parser's maps]: h's columns split like the head's
+        maps = o1 + torch.arange(N_FACTORS)
+        wd.layer(new.smoother.gate, old.smoother.gate, None, torch.cat([m1, maps]))
     return new.eval()
 
 

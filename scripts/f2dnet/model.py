@@ -12,7 +12,9 @@ so nothing but a shuffle runs at full resolution. The input reaches the backbone
 1×1 convolution of each block's 48 values to c1 channels, too few to keep where inside its block
 a 1–3 px flake or streak lies; lite's experts (``expert_pixels``) and a small shared detail head
 (``detail``) read the 48 values again, so a correction can differ pixel by pixel within a block
-(1.47 GMAC at 640×368 with both, against 1.37 without). Normalisation layers are left out
+(1.47 GMAC at 640×368 with both, against 1.37 without). What the correction still cannot
+cancel pixel by pixel (sensor noise, faint streaks) a gated guided filter smooths at full
+resolution (``smoother``, see smoother.py). Normalisation layers are left out
 (GroupNorm costs a reshape + instance-norm per block on onnxruntime's CPU provider); FiLM from
 the time embedding modulates each residual block instead.
 """
@@ -24,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from .smoother import OutputSmoother
 
 N_FACTORS = 4
 UNSHUFFLE = 4  # backbone scale; maps are produced at this scale too
@@ -41,17 +45,18 @@ class F2DConfig:
     mid_blocks: int = 2                            # residual blocks in the bottleneck
     detail: int = 0                                # width of the sub-pixel detail head (0: none)
     expert_pixels: bool = False                    # experts also read the input's 4×4 blocks
+    smoother: bool = False                         # gated edge-preserving smoothing of the output
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 CONFIGS = {
-    "lite": F2DConfig(detail=32, expert_pixels=True),
+    "lite": F2DConfig(detail=32, expert_pixels=True, smoother=True),
     # base is lite with twice the channels and one more bottleneck block, and the same embeddings,
     # parser and gate, so f2dnet.grow can start it from the lite campaign's weights
     "base": F2DConfig(widths=(48, 96, 192), emb=64, expert=32, parser=16, freq=32, mid_blocks=3, detail=32,
-                      expert_pixels=True),
+                      expert_pixels=True, smoother=True),
     "tiny": F2DConfig(widths=(8, 16, 16), emb=16, expert=4, parser=4, freq=8, heads=2, mid_blocks=1),
 }
 
@@ -255,6 +260,7 @@ class F2DNet(nn.Module):
         self.head = nn.Conv2d(c1, 3 * UNSHUFFLE ** 2, 1)
         self.experts = nn.ModuleList([Expert(c1, cfg.expert, 1 + i, cfg.expert_pixels) for i in range(N_FACTORS)])
         self.detail = DetailHead(c1, cfg.detail) if cfg.detail > 0 else None
+        self.smoother = OutputSmoother(c1, N_FACTORS) if cfg.smoother else None
         gate_in = e + N_FACTORS + N_FACTORS + cfg.freq
         self.gate = nn.Sequential(nn.Linear(gate_in, gate_in // 2), nn.SiLU(), nn.Linear(gate_in // 2, N_FACTORS))
         self.gate_noise = 0.075  # training-only exploration noise on the gate logits
@@ -265,14 +271,19 @@ class F2DNet(nn.Module):
 
         Returns f [B,3,H,W] (the predicted residual μ̂ − x_t) and the gate α [B,4].
         """
-        v, alpha = self.forward_subpixel(F.pixel_unshuffle(x_t, UNSHUFFLE), k,
-                                         F.pixel_unshuffle(x_cond, UNSHUFFLE), maps, weights)
-        return F.pixel_shuffle(v, UNSHUFFLE), alpha
+        v, alpha, h = self.forward_subpixel(F.pixel_unshuffle(x_t, UNSHUFFLE), k,
+                                            F.pixel_unshuffle(x_cond, UNSHUFFLE), maps, weights)
+        f = F.pixel_shuffle(v, UNSHUFFLE)
+        if self.smoother is not None:
+            # the smoothing acts on the predicted clean image μ̂ = x_t + f, so f stays its residual
+            f = self.smoother(x_t + f, self.smoother.gates(h, maps)) - x_t
+        return f, alpha
 
     def forward_subpixel(self, xu_t: torch.Tensor, k: torch.Tensor, xu_cond: torch.Tensor,
                          maps: torch.Tensor, weights: torch.Tensor,
-                         same_input: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-        """The model on pixel-unshuffled images ([B,48,H/4,W/4]); returns f unshuffled.
+                         same_input: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The model on pixel-unshuffled images ([B,48,H/4,W/4]); returns f unshuffled (before
+        the smoother, which works at full resolution), the gate α and the last features h.
 
         The exported graph works in this domain end to end, so the only full-resolution work
         is one uint8 transpose in and one out. ``same_input`` (x_t is x_cond, as at k = 0)
@@ -292,7 +303,7 @@ class F2DNet(nn.Module):
             v = v + alpha[:, i, None, None, None] * maps[:, i:i + 1] * expert(h, xu_cond)
         if self.detail is not None:
             v = v + self.detail(h, xu_cond)
-        return v, alpha
+        return v, alpha, h
 
     def folded_input_weight(self) -> torch.Tensor:
         """The input 1×1 convolution when x_t = x_cond: its two input halves summed."""

@@ -143,8 +143,9 @@ def validate(model: F2DNet, items) -> dict:
     return res
 
 
-# modules a stage may add to a trained model: each starts as a no-op
-ADDABLE = ("detail.",) + tuple(f"experts.{i}.px." for i in range(N_FACTORS))
+# modules a stage may add to a trained model: each starts as a no-op, or nearly (the
+# smoother's gates start at 5 %: a sigmoid held at exactly 0 would not learn)
+ADDABLE = ("detail.", "smoother.") + tuple(f"experts.{i}.px." for i in range(N_FACTORS))
 
 
 def load_grown(model: F2DNet, start: dict) -> list[str]:
@@ -231,7 +232,7 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
         added = load_grown(model, start)
         ema.load_state_dict(model.state_dict())
         if added:
-            print(f"new in this stage (zero-initialised, adds nothing yet): {', '.join(added)}", flush=True)
+            print(f"new in this stage: {', '.join(added)}", flush=True)
         print(f"initialised from {init} ({sum(s.get('steps', 0) for s in previous_stages)} earlier steps)", flush=True)
     if last.exists():
         ck = torch.load(last, map_location="cpu")
