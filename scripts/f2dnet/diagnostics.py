@@ -16,6 +16,7 @@
 * **Velocity-magnitude probe**: for k on a grid, x_k from the closed form, and
   ρ(k) = E‖f(x_k,k,y)‖ / E‖μ − x_k‖ (below 1 when predictions average), the cosine between f
   and μ − x_k, and the gate α(k) per configuration.
+* **Smoothing**: the output smoother's mean gates (luma, chroma) per configuration.
 
 All on the validation photos with the training synthesis (``synth.py``), or with the
 independent one (``--synth independent``, evaluation only) when it is there.
@@ -39,7 +40,7 @@ from . import synth as train_synth
 from .checkpoint import is_compact, load_compact
 from .data import load_photos
 from .metrics import psnr
-from .model import F2DNet
+from .model import UNSHUFFLE, F2DNet
 from .train import restore_one_step
 from .transport import Transport
 
@@ -146,6 +147,26 @@ def tone_error(restore, items) -> dict:
     return report
 
 
+@torch.no_grad()
+def smoothing(model: F2DNet, items) -> dict:
+    """Mean gates of the output smoother per configuration: {name: {luma, chroma}} in [0, 1].
+
+    Where the model smooths tells whether it learned what the smoother is for (sensor noise in
+    low light, the remains of streaks and flakes) rather than blurring everything; empty for a
+    model without one.
+    """
+    if model.smoother is None:
+        return {}
+    per: dict[str, list[torch.Tensor]] = {}
+    for name, _, deg, _, _ in items:
+        y = deg * 2 - 1
+        maps, weights, _ = model.parser(y)
+        xu = F.pixel_unshuffle(y, UNSHUFFLE)
+        _, _, h = model.forward_subpixel(xu, torch.zeros(1, dtype=torch.long), xu, maps, weights)
+        per.setdefault(name, []).append(model.smoother.gates(h, maps).mean((0, 2, 3)))
+    return {name: dict(zip(("luma", "chroma"), torch.stack(g).mean(0).tolist())) for name, g in per.items()}
+
+
 def load_model(path: Path) -> F2DNet:
     if is_compact(path):
         return load_compact(path)[0].eval()
@@ -169,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {"checkpoint": str(args.checkpoint), "synth": args.synth, "images": len(items),
               "selectivity": selectivity(model, items),
               "velocity": velocity_probe(model, Transport(args.sigmas_scale), items),
-              "tone": tone_error(lambda deg: restore_one_step(model, deg), items)}
+              "tone": tone_error(lambda deg: restore_one_step(model, deg), items),
+              "smoothing": smoothing(model, items)}
     sel = report["selectivity"]
     print(f"selectivity S1 {sel['S1']:.2f}x  S2 {sel['S2']:.2f}x" + (f"  S3 {sel['S3']:.2f}x" if "S3" in sel else ""))
     print("parser accuracy (presence at 0.5): " + "  ".join(f"{k} {v:.2f}" for k, v in sel["parser_accuracy"].items()))
@@ -178,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     print("tone: PSNR → with the clean photo's channel means, and the mean error in levels")
     for name, row in report["tone"].items():
         print(f"  {name:14s} {row['psnr']:6.2f} → {row['psnr_true_means']:6.2f}  {row['bias_levels']:+6.1f}")
+    if report["smoothing"]:
+        print("output smoother: mean gate per configuration (luma, chroma)")
+        for name, row in report["smoothing"].items():
+            print(f"  {name:14s} {row['luma']:.2f}  {row['chroma']:.2f}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0

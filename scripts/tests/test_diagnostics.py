@@ -1,13 +1,15 @@
 """Diagnostics of a checkpoint: selectivity ratios, parser accuracy, velocity probe."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import unittest
 
 import torch
 
 from f2dnet import synth
-from f2dnet.diagnostics import K_GRID, evaluation_items, selectivity, tone_error, velocity_probe
+from f2dnet.diagnostics import K_GRID, evaluation_items, selectivity, smoothing, tone_error, velocity_probe
+from f2dnet.model import CONFIGS, F2DNet
 from f2dnet.train import restore_one_step
 from f2dnet.transport import Transport
 
@@ -59,6 +61,17 @@ class DiagnosticsTest(unittest.TestCase):
         report = tone_error(lambda deg: restore_one_step(self.model, deg), self.items)
         for name, row in report.items():
             self.assertGreaterEqual(row["psnr_true_means"], row["psnr"] - 1e-6, name)
+
+    def test_smoothing_reports_each_configuration_and_opens_with_the_gate(self):
+        self.assertEqual(smoothing(self.model, self.items), {})  # tiny has no smoother
+        model = F2DNet(dataclasses.replace(CONFIGS["tiny"], smoother=True)).eval()
+        report = smoothing(model, self.items)
+        self.assertEqual(set(report), set(synth.CONFIGS))
+        for row in report.values():  # the gates start at sigmoid(−3)
+            self.assertAlmostEqual(row["luma"], 0.047, places=2)
+        with torch.no_grad():
+            model.smoother.gate.bias[0] = 3.0
+        self.assertGreater(smoothing(model, self.items)["rain"]["luma"], 0.9)
 
 
 if __name__ == "__main__":
