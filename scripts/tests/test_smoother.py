@@ -7,31 +7,18 @@ from pathlib import Path
 
 import torch
 
-from f2dnet.export import RestorerGraph, export_model, randomise_zero_init, to_model_range
+from f2dnet.export import RestorerGraph, export_model, to_model_range
 from f2dnet.grow import GrowError, grow
 from f2dnet.import_onnx import check_goldens, import_model
 from f2dnet.model import CONFIGS, F2DNet
 from f2dnet.smoother import OutputSmoother
 from f2dnet.train import load_grown
 
+from .test_pixel_inputs import one_step, random_model
+
 TINY = CONFIGS["tiny"]
 TINY_SMOOTH = dataclasses.replace(TINY, detail=8, expert_pixels=True, smoother=True)
 WIDE_TINY_SMOOTH = dataclasses.replace(TINY_SMOOTH, widths=(16, 32, 32), expert=8, mid_blocks=2)
-
-
-def random_model(cfg, seed: int = 0) -> F2DNet:
-    torch.manual_seed(seed)
-    model = F2DNet(cfg).eval()
-    randomise_zero_init(model, seed)
-    return model
-
-
-def one_step(model: F2DNet, img: torch.Tensor) -> torch.Tensor:
-    x = to_model_range(img)
-    maps, weights, _ = model.parser(x)
-    with torch.no_grad():
-        f, _ = model(x, torch.zeros(1, dtype=torch.long), x, maps, weights)
-    return x + f
 
 
 def noisy_step_edge(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
