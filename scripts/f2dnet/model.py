@@ -8,7 +8,7 @@ interpreted as the residual μ̂ − x_t of the transport (see transport.py).
 Sizing for 2 CPU cores (about 1–2 GMAC per 640×360 frame, see docs/measurements.md): the
 backbone works at 1/4 resolution after a pixel-unshuffle, the experts read the 1/4-resolution
 features and emit 4×4 sub-pixel blocks, and maps are applied before the final pixel-shuffle,
-so nothing but a shuffle runs at full resolution. The input reaches the backbone through one
+so nothing but a shuffle (and the output smoother, below) runs at full resolution. The input reaches the backbone through one
 1×1 convolution of each block's 48 values to c1 channels, too few to keep where inside its block
 a 1–3 px flake or streak lies; lite's experts (``expert_pixels``) and a small shared detail head
 (``detail``) read the 48 values again, so a correction can differ pixel by pixel within a block
@@ -285,8 +285,8 @@ class F2DNet(nn.Module):
         """The model on pixel-unshuffled images ([B,48,H/4,W/4]); returns f unshuffled (before
         the smoother, which works at full resolution), the gate α and the last features h.
 
-        The exported graph works in this domain end to end, so the only full-resolution work
-        is one uint8 transpose in and one out. ``same_input`` (x_t is x_cond, as at k = 0)
+        The exported graph works in this domain up to the output, so the only full-resolution
+        work is one uint8 transpose in and one out, and the smoother. ``same_input`` (x_t is x_cond, as at k = 0)
         folds the two halves of the input convolution into one.
         """
         temb = self.time_mlp(timestep_embedding(k, self.cfg.emb))
