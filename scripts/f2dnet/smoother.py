@@ -35,15 +35,6 @@ def box(x: torch.Tensor, radius: int = RADIUS) -> torch.Tensor:
     return F.avg_pool2d(x, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False)
 
 
-def guided_self(x: torch.Tensor, radius: int = RADIUS, eps: float = EPSILON) -> torch.Tensor:
-    """Guided filter of a one-channel image by itself."""
-    mean = box(x, radius)
-    var = box(x * x, radius) - mean * mean
-    a = var / (var + eps)
-    b = mean - a * mean
-    return box(a, radius) * x + box(b, radius)
-
-
 class OutputSmoother(nn.Module):
     """``gates(h, maps)`` at 1/4 scale, then ``forward(image, gates)`` at full resolution."""
 
