@@ -15,7 +15,8 @@
   large gap says the model gets structure right and the frame's tone wrong.
 * **Velocity-magnitude probe**: for k on a grid, x_k from the closed form, and
   ρ(k) = E‖f(x_k,k,y)‖ / E‖μ − x_k‖ (below 1 when predictions average), the cosine between f
-  and μ − x_k, and the gate α(k) per configuration.
+  and μ − x_k, and the gate α(k) per configuration. ``velocity_graph.py`` exports the per-item
+  computation as ``velocity.onnx``, so ``f2d eval --diagnostics`` measures the same on a model folder.
 * **Smoothing**: the output smoother's mean gates (luma, chroma) per configuration.
 
 All on the validation photos with the training synthesis (``synth.py``), or with the
@@ -43,8 +44,7 @@ from .metrics import psnr
 from .model import UNSHUFFLE, F2DNet
 from .train import restore_one_step
 from .transport import Transport
-
-K_GRID = (0, 10, 25, 50, 75, 100)
+from .velocity_graph import K_GRID  # the exported probe (velocity.onnx, f2d eval --diagnostics) measures the same steps
 
 
 def synthesiser(name: str):

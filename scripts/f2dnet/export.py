@@ -5,8 +5,9 @@ k = 0 with x_t = x_cond, and x̂ = clamp(x_cond + f, −1, 1). k is a constant, 
 embedding and every FiLM folds into constants. uint8 RGB NHWC goes in and comes out, so the
 runtime hands decoded frames to onnxruntime with no per-pixel JavaScript.
 
-Writes ``<out>/manifest.json`` (see models/README.md), ``parser.onnx``, ``restorer.onnx`` and
-``golden/`` input/output pairs computed by PyTorch for the TypeScript parity test.
+Writes ``<out>/manifest.json`` (see models/README.md), ``parser.onnx``, ``restorer.onnx``,
+``velocity.onnx`` (the velocity-magnitude probe of ``f2d eval --diagnostics``, velocity_graph.py)
+and ``golden/`` input/output pairs computed by PyTorch for the TypeScript parity tests.
 
 Usage::
 
@@ -31,6 +32,8 @@ import torch.nn.functional as F
 from . import synth, synth_independent
 from .checkpoint import is_compact, load_compact
 from .model import CONFIGS, SIZE_MULTIPLE, UNSHUFFLE, F2DConfig, F2DNet, count_parameters, timestep_embedding
+from .transport import T_STEPS
+from .velocity_graph import K_GRID, export_velocity
 
 OPSET = 17
 
@@ -136,7 +139,9 @@ def _io(name: str, dtype: str, shape: list) -> dict:
     return {"name": name, "dtype": dtype, "shape": shape}
 
 
-def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
+def export_model(model: F2DNet, out: Path, name: str, extra: dict, sigmas_scale: float = 1.0) -> dict:
+    """Writes the model folder; ``sigmas_scale`` is the transport's noise strength the model was
+    trained with (the velocity probe samples x_k with it)."""
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
     h, w = 48, 64
@@ -161,6 +166,7 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
     weights.numpy().astype("<f4").tofile(gdir / "weights.f32")
     restored.numpy().tofile(gdir / "restored.u8")
     alpha.numpy().astype("<f4").tofile(gdir / "alpha.f32")
+    velocity = export_velocity_golden(model, out, gdir, example, maps, weights, sigmas_scale)
     img = ["image", "uint8", [1, "H", "W", 3]]
     maps_io = _io("maps", "float32", [1, 4, f"H/{UNSHUFFLE}", f"W/{UNSHUFFLE}"])
     weights_io = _io("weights", "float32", [1, 4])
@@ -172,12 +178,15 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
         "mapsScale": UNSHUFFLE,
         "factors": list(synth.FACTORS),
         "files": {"parser": {"path": "parser.onnx", "sha256": sha256(out / "parser.onnx")},
-                  "restorer": {"path": "restorer.onnx", "sha256": sha256(out / "restorer.onnx")}},
+                  "restorer": {"path": "restorer.onnx", "sha256": sha256(out / "restorer.onnx")},
+                  "velocity": {"path": "velocity.onnx", "sha256": sha256(out / "velocity.onnx")}},
         "io": {"parser": {"inputs": [_io(*img)], "outputs": [maps_io, weights_io]},
                "restorer": {"inputs": [_io(*img), maps_io, weights_io],
                             "outputs": [_io("restored", "uint8", [1, "H", "W", 3]),
-                                        _io("alpha", "float32", [1, 4])]}},
+                                        _io("alpha", "float32", [1, 4])]},
+               "velocity": VELOCITY_IO},
         "golden": {"dir": "golden", "width": w, "height": h},
+        "velocity": velocity,
         "config": model.cfg.to_dict(),
         "parameters": {"total": count_parameters(model), "parser": count_parameters(model.parser)},
         "opset": OPSET,
@@ -185,6 +194,43 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict) -> dict:
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+_IMAGE_F32 = [1, 3, "H", "W"]
+VELOCITY_IO = {
+    "inputs": [_io("degraded", "float32", _IMAGE_F32), _io("clean", "float32", _IMAGE_F32), _io("k", "int64", [1]),
+               _io("eps", "float32", _IMAGE_F32), _io("maps", "float32", [1, 4, f"H/{UNSHUFFLE}", f"W/{UNSHUFFLE}"]),
+               _io("weights", "float32", [1, 4])],
+    "outputs": [_io("velocity", "float32", _IMAGE_F32), _io("target", "float32", _IMAGE_F32),
+                _io("alpha", "float32", [1, 4])],
+}
+VELOCITY_GOLDEN_K = 25  # k > 0, where the transport's noise and the time embedding both matter
+
+
+def export_velocity_golden(model: F2DNet, out: Path, gdir: Path, image: torch.Tensor, maps: torch.Tensor,
+                           weights: torch.Tensor, sigmas_scale: float) -> dict:
+    """Writes ``velocity.onnx`` and its golden (the degraded frame is the restorer's golden input,
+    the clean one its mirror image, ε seeded) and returns the manifest's ``velocity`` entry."""
+    degraded = to_model_range(image)
+    clean = to_model_range(image.flip(2))
+    k = torch.tensor([VELOCITY_GOLDEN_K])
+    eps = torch.randn(degraded.shape, generator=torch.Generator().manual_seed(VELOCITY_GOLDEN_K))
+    inputs = (degraded, clean, k, eps, maps, weights)
+    graph = export_velocity(model, out / "velocity.onnx", sigmas_scale, inputs, OPSET)
+    with torch.no_grad():
+        outputs = graph(*inputs)
+    files = {}
+    for role, tensor in zip(("degraded", "clean", "eps", "velocity", "target", "alpha"), (degraded, clean, eps, *outputs)):
+        files[role] = "velocity.f32" if role == "velocity" else f"velocity-{role}.f32"
+        tensor.numpy().astype("<f4").tofile(gdir / files[role])
+    return {
+        "kGrid": list(K_GRID),
+        "steps": T_STEPS,
+        "sigmasScale": sigmas_scale,
+        "weights": "float16, cast to float32 in the graph",
+        # maps.f32 and weights.f32 are the parser's golden outputs on the same frame
+        "golden": {"k": VELOCITY_GOLDEN_K, "files": files},
+    }
 
 
 def golden_input(h: int, w: int) -> torch.Tensor:
@@ -328,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         extra["trainingData"] = training_data_summary(args.photos)
     if args.metrics:
         extra["metrics"] = json.loads(args.metrics.read_text())
-    m = export_model(model, args.out, args.name or args.out.name, extra)
+    # the transport's noise strength the weights were trained with: the velocity probe samples with it
+    sigmas_scale = float(extra["training"].get("sigmas_scale", 1.0))
+    m = export_model(model, args.out, args.name or args.out.name, extra, sigmas_scale)
     print(f"wrote {args.out} ({m['parameters']['total']} parameters)", file=sys.stderr)
     return 0
 
