@@ -50,6 +50,36 @@ export const OPTIONAL_OUTPUTS: Readonly<Record<keyof typeof GRAPH_IO, readonly s
 /** The graphs an `f2d-restorer` model is made of. */
 export type GraphName = keyof typeof GRAPH_IO;
 
+/**
+ * The names of the optional velocity-probe graph (`velocity.onnx`, `f2d eval
+ * --diagnostics`): x_k sampled inside it from `degraded`, `clean`, `k` and `eps`,
+ * then the network's velocity f(x_k, k, y), the target μ − x_k and the gate α.
+ */
+export const VELOCITY_IO = {
+  inputs: ['degraded', 'clean', 'k', 'eps', 'maps', 'weights'],
+  outputs: ['velocity', 'target', 'alpha'],
+} as const;
+
+/** The manifest's `velocity` section: which transport steps the probe measures, and how the graph was made. */
+const velocitySchema = z
+  .object({
+    /** The transport steps k the probe runs at (`python3 -m f2dnet.diagnostics` uses the same grid). */
+    kGrid: z.array(z.number().int().nonnegative()).min(1),
+    /** T, the last step. */
+    steps: z.number().int().positive(),
+    /** The transport's noise strength the model was trained with, which the graph samples x_k with. */
+    sigmasScale: z.number().nonnegative(),
+    /** One golden run at a step k > 0, in the `golden` folder (`degraded`, `clean`, `eps`, `velocity`, `target`, `alpha`). */
+    golden: z.object({ k: z.number().int().nonnegative(), files: z.record(z.string().min(1)) }).optional(),
+  })
+  .passthrough()
+  .superRefine((v, ctx) => {
+    const outside = v.kGrid.filter((k) => k > v.steps);
+    if (outside.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['kGrid'], message: `steps [${outside.join(', ')}] lie beyond the last, ${v.steps}` });
+    }
+  });
+
 /** A manifest's `factors`: exactly {@link FACTORS}, in that order (maps and weights follow it). */
 const factorsSchema = z.tuple([z.literal(FACTORS[0]), z.literal(FACTORS[1]), z.literal(FACTORS[2]), z.literal(FACTORS[3])]);
 
@@ -62,11 +92,13 @@ export const manifestSchema = z
     sizeMultiple: z.number().int().positive(),
     mapsScale: z.number().int().positive(),
     factors: factorsSchema,
-    files: z.object({ parser: fileSchema, restorer: fileSchema }),
-    io: z.object({ parser: graphIoSchema, restorer: graphIoSchema }),
+    /** `velocity` is optional: models exported before the probe, and the int8 ones, have none. */
+    files: z.object({ parser: fileSchema, restorer: fileSchema, velocity: fileSchema.optional() }),
+    io: z.object({ parser: graphIoSchema, restorer: graphIoSchema, velocity: graphIoSchema.optional() }),
     golden: z
       .object({ dir: z.string().min(1), width: z.number().int().positive(), height: z.number().int().positive() })
       .optional(),
+    velocity: velocitySchema.optional(),
     config: z.record(z.unknown()).optional(),
     training: z.record(z.unknown()).optional(),
     metrics: z.record(z.unknown()).optional(),
@@ -95,6 +127,25 @@ export const manifestSchema = z
             message: `the runtime needs ${graph} ${dir} [${expected.join(', ')}]${also}, the manifest declares [${declared.join(', ')}]`,
           });
         }
+      }
+    }
+    if (m.files.velocity === undefined) return;
+    // A listed velocity graph comes with what the probe needs to run it.
+    if (m.velocity === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['velocity'], message: 'files.velocity is listed, so the velocity section (kGrid, steps, sigmasScale) must be too' });
+    }
+    if (m.io.velocity === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['io', 'velocity'], message: 'files.velocity is listed, so io.velocity must declare its inputs and outputs' });
+      return;
+    }
+    for (const dir of ['inputs', 'outputs'] as const) {
+      const declared = m.io.velocity[dir].map((v) => v.name);
+      if (!sameNames(declared, VELOCITY_IO[dir])) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['io', 'velocity', dir],
+          message: `the velocity probe needs ${dir} [${VELOCITY_IO[dir].join(', ')}], the manifest declares [${declared.join(', ')}]`,
+        });
       }
     }
   });

@@ -1,6 +1,7 @@
 /**
- * Seeded random numbers for the weather synthesis: pure, no onnxruntime, so
- * the CLI and the benchmark can derive seeds and tests can check determinism.
+ * Seeded random numbers for the weather synthesis and the velocity probe: pure,
+ * no onnxruntime, so the CLI and the benchmark can derive seeds and tests can
+ * check determinism.
  */
 
 /**
@@ -20,6 +21,34 @@ export function fillUniform(out: Float32Array, seed: number): Float32Array {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return out;
+}
+
+/**
+ * Fills `out` with standard normal floats (mean 0, variance 1) from seed `seed`:
+ * Box-Muller on the mulberry32 stream of {@link fillUniform}, taken in double
+ * precision (a float32 uniform can round up to 1, whose logarithm has no pair).
+ * The velocity probe's noise ε of `f2d eval --diagnostics`.
+ *
+ * @returns `out`
+ * @example
+ * const eps = fillGaussian(new Float32Array(3 * width * height), mixSeed(itemSeed, k));
+ */
+export function fillGaussian(out: Float32Array, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const uniform = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < out.length; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(1 - uniform())); // 1 - u lies in (0, 1]
+    const angle = 2 * Math.PI * uniform();
+    out[i] = radius * Math.cos(angle);
+    if (i + 1 < out.length) out[i + 1] = radius * Math.sin(angle);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 /**
- * Messages between the main thread ({@link OnnxRestorer}, {@link OnnxDegrader}) and the
+ * Messages between the main thread ({@link OnnxRestorer}, {@link OnnxDegrader}, {@link OnnxVelocityProbe}) and the
  * model worker (`worker/model-worker.ts`), and the settings the worker starts with.
  * The worker's code imports this file; the main thread's never imports the worker's.
  * Frame pixels travel as transferred ArrayBuffers, never as copies.
@@ -25,6 +25,21 @@ export interface SynthEngineOptions {
   readonly threads: number;
 }
 
+/** Settings of the worker's velocity-probe engine (`worker/velocity-engine.ts`, `f2d eval --diagnostics`). */
+export interface VelocityEngineOptions {
+  readonly modelDir: string;
+  readonly provider: ExecutionProvider;
+  readonly threads: number;
+}
+
+/** One transport step of a velocity probe: f and μ − x_k planar `[3, height, width]` (the frame's size), and the gate. */
+export interface VelocityStep {
+  readonly k: number;
+  readonly velocity: Float32Array;
+  readonly target: Float32Array;
+  readonly alpha: readonly number[];
+}
+
 /** A frame as it crosses the thread boundary. */
 export interface WireFrame {
   readonly width: number;
@@ -48,6 +63,15 @@ export type Request =
       readonly paramsSeed: number | undefined;
       readonly noise: Float32Array | undefined;
       readonly seed: number;
+    }
+  | {
+      /** The velocity probe on one degraded frame (`frame`) and its clean original, at each step of `ks` with noise seeded by `seeds`. */
+      readonly type: 'velocity';
+      readonly id: number;
+      readonly frame: WireFrame;
+      readonly clean: WireFrame;
+      readonly ks: readonly number[];
+      readonly seeds: readonly number[];
     }
   | { readonly type: 'close'; readonly id: number };
 
@@ -96,6 +120,13 @@ export type Reply =
       readonly input: WireFrame;
       readonly timings: Record<string, number>;
     }
+  | {
+      readonly type: 'velocity';
+      readonly id: number;
+      readonly input: WireFrame;
+      readonly steps: readonly VelocityStep[];
+      readonly timings: Record<string, number>;
+    }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError; readonly input: WireFrame | undefined }
   | { readonly type: 'closed'; readonly id: number };
 
@@ -107,10 +138,14 @@ export type ReadyModel =
       readonly name: string;
       readonly configurations: Readonly<Record<string, readonly number[]>>;
       readonly tiers: Readonly<Record<string, readonly string[]>>;
-    };
+    }
+  | { readonly kind: 'velocity'; readonly name: string; readonly kGrid: readonly number[]; readonly steps: number; readonly sigmasScale: number };
 
 /** `workerData` of the model worker: which engine to host and its settings. */
-export type WorkerInit = ({ readonly kind: 'restorer' } & F2dNetEngineOptions) | ({ readonly kind: 'synth' } & SynthEngineOptions);
+export type WorkerInit =
+  | ({ readonly kind: 'restorer' } & F2dNetEngineOptions)
+  | ({ readonly kind: 'synth' } & SynthEngineOptions)
+  | ({ readonly kind: 'velocity' } & VelocityEngineOptions);
 
 /** Flattens any thrown value into a {@link WireError}. */
 export function toWireError(err: unknown): WireError {

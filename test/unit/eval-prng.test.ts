@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fillUniform, mixSeed } from '../../src/model/prng.js';
+import { fillGaussian, fillUniform, mixSeed } from '../../src/model/prng.js';
 
 describe('model/prng (synthesis seeds)', () => {
   it('draws the same numbers from the same seed and others from another', () => {
@@ -31,6 +31,28 @@ describe('model/prng (synthesis seeds)', () => {
     assert.ok(Math.abs(mean - 0.5) < 0.005, `mean ${mean}`);
     assert.ok(Math.abs(sq / n - mean * mean - 1 / 12) < 0.005, `variance ${sq / n - mean * mean}`);
     for (const b of bins) assert.ok(Math.abs(b - n / 10) < n / 100, `bins ${bins.join(' ')}`);
+  });
+
+  it('fillGaussian is standard normal: finite, mean 0, variance 1, tails as a normal has them; seeded, odd lengths too', () => {
+    const n = 100_001;
+    const v = fillGaussian(new Float32Array(n), 3);
+    let sum = 0;
+    let sq = 0;
+    let beyond2 = 0;
+    for (const x of v) {
+      assert.ok(Number.isFinite(x), `value ${x}`);
+      sum += x;
+      sq += x * x;
+      if (Math.abs(x) > 2) beyond2++;
+    }
+    const mean = sum / n;
+    // standard error of the mean 1/sqrt(n) ≈ 0.003; P(|x| > 2) = 0.0455 for a standard normal
+    assert.ok(Math.abs(mean) < 0.015, `mean ${mean}`);
+    assert.ok(Math.abs(sq / n - mean * mean - 1) < 0.02, `variance ${sq / n - mean * mean}`);
+    assert.ok(Math.abs(beyond2 / n - 0.0455) < 0.004, `share beyond 2 sigma ${beyond2 / n}`);
+    assert.deepEqual(fillGaussian(new Float32Array(5), 3), v.subarray(0, 5), 'the same seed draws the same numbers');
+    assert.notDeepEqual(fillGaussian(new Float32Array(5), 4), v.subarray(0, 5));
+    assert.notEqual(v[n - 1], 0, 'the last value of an odd length is filled');
   });
 
   it('mixSeed gives distinct seeds over a benchmark grid and depends on the order', () => {

@@ -76,6 +76,45 @@ describe('model/manifest', () => {
     assert.throws(() => parseManifest(withOther, 'm.json'), /declares \[restored, beta\]/);
   });
 
+  it('accepts the optional velocity graph with its io and grid, and checks them together', () => {
+    const files = { parser: { path: 'p.onnx', sha256: 'a'.repeat(64) }, restorer: { path: 'r.onnx', sha256: 'b'.repeat(64) } };
+    const image = (name: string) => io(name, 'float32', [1, 3, 'H', 'W']);
+    const velocityIo = {
+      inputs: [image('degraded'), image('clean'), io('k', 'int64', [1]), image('eps'), io('maps', 'float32', [1, 4, 'H/4', 'W/4']), io('weights', 'float32', [1, 4])],
+      outputs: [image('velocity'), image('target'), io('alpha', 'float32', [1, 4])],
+    };
+    const withVelocity = (tamper: (m: Record<string, unknown> & ReturnType<typeof validManifest>) => void = () => undefined) => {
+      const m = {
+        ...validManifest(structuredClone(files)),
+        velocity: { kGrid: [0, 10, 25, 50, 75, 100], steps: 100, sigmasScale: 1 },
+      } as Record<string, unknown> & ReturnType<typeof validManifest>;
+      (m.files as Record<string, unknown>)['velocity'] = { path: 'velocity.onnx', sha256: 'c'.repeat(64) };
+      (m.io as Record<string, unknown>)['velocity'] = velocityIo;
+      tamper(m);
+      return m;
+    };
+    const ok = parseManifest(withVelocity(), 'm.json');
+    assert.deepEqual(ok.velocity?.kGrid, [0, 10, 25, 50, 75, 100]);
+    assert.equal(ok.files.velocity?.path, 'velocity.onnx');
+    assert.equal(parseManifest(validManifest(files), 'm.json').files.velocity, undefined, 'a model without it still parses');
+    assert.throws(
+      () => parseManifest(withVelocity((m) => delete m['velocity']), 'm.json'),
+      /velocity: files\.velocity is listed, so the velocity section \(kGrid, steps, sigmasScale\) must be too/,
+    );
+    assert.throws(
+      () => parseManifest(withVelocity((m) => delete (m.io as Record<string, unknown>)['velocity']), 'm.json'),
+      /io\.velocity: files\.velocity is listed, so io\.velocity must declare its inputs and outputs/,
+    );
+    assert.throws(
+      () => parseManifest(withVelocity((m) => ((m.io as Record<string, typeof velocityIo>)['velocity']!.outputs = [image('velocity'), image('target')])), 'm.json'),
+      /io\.velocity\.outputs: the velocity probe needs outputs \[velocity, target, alpha\], the manifest declares \[velocity, target\]/,
+    );
+    assert.throws(
+      () => parseManifest(withVelocity((m) => (m['velocity'] = { kGrid: [0, 120], steps: 100, sigmasScale: 1 })), 'm.json'),
+      /velocity\.kGrid: steps \[120\] lie beyond the last, 100/,
+    );
+  });
+
   it('names every bad key of an invalid manifest', () => {
     const m = validManifest({ parser: { path: 'p.onnx', sha256: 'x' }, restorer: { path: '../r.onnx', sha256: 'a'.repeat(64) } });
     (m as { sizeMultiple: number }).sizeMultiple = 6;

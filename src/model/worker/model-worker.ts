@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry: hosts a {@link F2dNetEngine} or a {@link SynthEngine}
+ * Worker-thread entry: hosts a {@link F2dNetEngine}, a {@link SynthEngine} or a {@link VelocityEngine}
  * so onnxruntime's blocking `run()` never stalls the main event loop.
  * Requests are handled strictly one after another, in arrival order.
  */
@@ -8,13 +8,17 @@ import { F2dError } from '../../errors.js';
 import { F2dNetEngine } from './f2dnet-engine.js';
 import { toWireError, type ReadyModel, type Reply, type Request, type WireFrame, type WorkerInit } from '../protocol.js';
 import { SynthEngine } from './synth-engine.js';
+import { VelocityEngine } from './velocity-engine.js';
 import type { ParserMaps } from '../types.js';
 import type { RgbFrame } from '../../frame.js';
 
 const port = parentPort;
 if (port === null) throw new Error('model-worker.ts must run in a worker thread (OnnxRestorer and OnnxDegrader start it)');
 
-type Engine = { readonly kind: 'restorer'; readonly engine: F2dNetEngine } | { readonly kind: 'synth'; readonly engine: SynthEngine };
+type Engine =
+  | { readonly kind: 'restorer'; readonly engine: F2dNetEngine }
+  | { readonly kind: 'synth'; readonly engine: SynthEngine }
+  | { readonly kind: 'velocity'; readonly engine: VelocityEngine };
 
 function view(f: WireFrame): RgbFrame {
   return { width: f.width, height: f.height, data: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
@@ -50,6 +54,13 @@ async function load(init: WorkerInit): Promise<{ engine: Engine; model: ReadyMod
     return {
       engine: { kind: 'synth', engine },
       model: { kind: 'synth', name: m.name, configurations: m.configurations, tiers: m.tiers ?? {} },
+    };
+  }
+  if (init.kind === 'velocity') {
+    const engine = await VelocityEngine.create(init);
+    return {
+      engine: { kind: 'velocity', engine },
+      model: { kind: 'velocity', name: engine.manifest.name, ...engine.spec },
     };
   }
   const engine = await F2dNetEngine.create(init);
@@ -101,6 +112,15 @@ async function handle(e: Engine, req: Request): Promise<void> {
       const r = await e.engine.degrade(input, req);
       const frame = owned(r.data, input.width, input.height);
       send({ type: 'degraded', id: req.id, frame, input: req.frame, timings: r.timings }, [frame.buffer, req.frame.buffer]);
+      return;
+    }
+    if (req.type === 'velocity') {
+      if (e.kind !== 'velocity') throw wrongEngine(req, e.kind);
+      const r = await e.engine.probe(input, view(req.clean), req.ks, req.seeds);
+      send(
+        { type: 'velocity', id: req.id, input: req.frame, steps: r.steps, timings: r.timings },
+        [req.frame.buffer, ...r.steps.flatMap((s) => [s.velocity.buffer, s.target.buffer]).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer)],
+      );
       return;
     }
     if (e.kind !== 'restorer') throw wrongEngine(req, e.kind);
