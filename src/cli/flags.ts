@@ -60,6 +60,10 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'photos', type: 'string', value: '<dir>', key: 'eval.photos', help: 'photos with manifest.json ({file, split}), as `npm run photos` makes them' },
   { name: 'limit', type: 'string', value: '<n>', key: 'eval.limit', help: 'benchmark only the first n validation photos, 0 = all' },
   { name: 'save', type: 'string', value: '<dir>', key: 'eval.save', help: 'also write the benchmark images (clear/, <weather>/, restored/)' },
+  {
+    name: 'diagnostics', type: 'boolean', key: 'eval.diagnostics',
+    help: "after the benchmark, the velocity probe: rho, cosine and the gate along the transport, on eval.diagnosticsImages images per configuration (needs the model's velocity.onnx)",
+  },
   { name: 'redis', type: 'string', value: '<url>', key: 'queue.redis', help: 'Redis of the distributed queue, redis://host:port' },
   { name: 'concurrency', type: 'string', value: '<n>', key: 'queue.concurrency', help: 'jobs one worker runs at once, sharing its model' },
   { name: 'metrics-port', type: 'string', value: '<n>', key: 'queue.metricsPort', help: 'serve the worker\'s Prometheus metrics on this port (/metrics)' },

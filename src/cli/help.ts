@@ -52,14 +52,14 @@ const COMMAND_HELP: Readonly<Record<CommandName, CommandHelp>> = {
     ],
   },
   eval: {
-    summary: 'benchmark the model on the validation photos (PSNR/SSIM, parser accuracy), score image pairs, or measure flicker on a clip',
+    summary: 'benchmark the model on the validation photos (PSNR/SSIM, parser accuracy, the velocity probe), score image pairs, or measure flicker on a clip',
     usage: [
       'f2d eval [options] [--json [<file>]]',
       'f2d eval --pairs <degradedDir> <cleanDir> [--json [<file>]]',
       'f2d eval --clip <video> [--weather <name>] [--limit <frames>] [--json [<file>]]',
     ],
     examples: [
-      'f2d eval --limit 4',
+      'f2d eval --limit 4 --diagnostics   # + the velocity probe along the transport',
       'f2d eval --synth independent --json report.json --save bench/',
       'f2d eval --pairs bench/rain bench/clear',
       'f2d eval --clip models/demo/weather-street.mp4 --limit 60',

@@ -268,6 +268,14 @@ export const evalSchema = z
     limit: z.number().int().min(0),
     /** Also write the benchmark images here, CDD-11 style (`clear/`, `<configuration>/`, `restored/<configuration>/`); null = don't. */
     save: z.string().min(1).nullable(),
+    /**
+     * After the benchmark, run the velocity-magnitude probe (docs/f2dnet-method.md §5) with the
+     * model's `velocity.onnx`: ρ, cosine and the gate at each transport step of its grid. A model
+     * without the graph gets a notice and a `velocity` section that says why.
+     */
+    diagnostics: z.boolean(),
+    /** How many benchmark images of each configuration the probe runs on (the first ones; each costs one velocity run per step). */
+    diagnosticsImages: z.number().int().min(1).max(10000),
   })
   .strict();
 

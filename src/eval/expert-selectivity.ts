@@ -12,9 +12,10 @@
  *   which needs no labels (the paper reports about 1.2× for a plain mixture of
  *   experts and about 10× for F2D-Net; uniform routing over equal maps gives 1×).
  *
- * Same definitions as `python3 -m f2dnet.diagnostics`, which also has the
- * velocity probe: that needs transport steps k > 0, and the exported graph is
- * the k = 0 step alone.
+ * Same definitions as `python3 -m f2dnet.diagnostics`. Its other measure of
+ * §5, the velocity probe, needs transport steps k > 0, which the restorer graph
+ * (the k = 0 step alone) cannot take: `f2d eval --diagnostics` runs it with the
+ * model's second graph, `velocity.onnx` (`./velocity-probe.ts`).
  */
 import { FACTORS, type Factor } from '../factors.js';
 

@@ -6,6 +6,7 @@ import type { SynthConfig } from '../config/types.js';
 import type { BenchmarkItem, BenchmarkSummary, ScoreRow } from './benchmark.js';
 import { formatExpertTable, type ExpertReport } from './expert-selectivity.js';
 import { formatParserTable, type ParserReport } from './parser-accuracy.js';
+import { formatVelocityTable, type VelocitySection } from './velocity-probe.js';
 
 /** Describes the run next to the numbers in the JSON document. */
 export interface BenchmarkInfo {
@@ -25,6 +26,11 @@ export interface BenchmarkReport extends BenchmarkInfo, BenchmarkSummary {
   readonly parser: ParserReport | null;
   /** The experts' selectivity and gate per configuration; null when the model does not output its gate. */
   readonly experts: ExpertReport | null;
+  /**
+   * The velocity probe (`--diagnostics`; absent without it): ρ, cosine and the gate at each
+   * transport step, or `{ rows: null, reason }` when the model has no velocity graph.
+   */
+  readonly velocity?: VelocitySection;
   readonly items: readonly BenchmarkItem[];
 }
 
@@ -39,8 +45,9 @@ export function benchmarkReport(
   items: readonly BenchmarkItem[],
   parser: ParserReport | null = null,
   experts: ExpertReport | null = null,
+  velocity?: VelocitySection,
 ): BenchmarkReport {
-  return { format: 'f2d-eval/1', ...info, metrics: METRICS_NOTE, ...summary, parser, experts, items };
+  return { format: 'f2d-eval/1', ...info, metrics: METRICS_NOTE, ...summary, parser, experts, ...(velocity === undefined ? {} : { velocity }), items };
 }
 
 const pad = (s: string, n: number): string => s.padEnd(n);
@@ -86,5 +93,6 @@ export function formatBenchmarkTable(report: BenchmarkReport): string {
   ];
   const parser = report.parser === null ? '' : `\n${formatParserTable(report.parser)}`;
   const experts = report.experts === null ? '' : `\n${formatExpertTable(report.experts)}`;
-  return `${lines.join('\n')}\n${parser}${experts}`;
+  const velocity = report.velocity === undefined ? '' : `\n${formatVelocityTable(report.velocity)}`;
+  return `${lines.join('\n')}\n${parser}${experts}${velocity}`;
 }

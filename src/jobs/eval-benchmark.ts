@@ -13,6 +13,7 @@ import type { RgbImage } from '../eval/metrics.js';
 import { expertReport } from '../eval/expert-selectivity.js';
 import { parserReport } from '../eval/parser-accuracy.js';
 import { benchmarkReport, type BenchmarkReport } from '../eval/report.js';
+import { firstPerConfiguration, type ProbeItem, type VelocitySection } from '../eval/velocity-probe.js';
 import type { RgbFrame } from '../frame.js';
 import type { Logger } from '../log.js';
 import { cropResizeRgb, readImage, writeImage } from '../media/index.js';
@@ -20,6 +21,7 @@ import { OnnxRestorer } from '../model/onnx-restorer.js';
 import { openRestorer, openSynthesis } from '../model/open.js';
 import type { ParserMaps } from '../model/types.js';
 import type { ProgressSink } from '../restore/index.js';
+import { runVelocityDiagnostics, velocityUnavailable } from './eval-velocity.js';
 
 /** The config sections the benchmark reads. */
 export type BenchmarkJobConfig = Pick<Config, 'model' | 'synth' | 'eval' | 'image'>;
@@ -49,7 +51,9 @@ function planeMeans(maps: ParserMaps): number[] {
 const copy = (im: RgbImage): RgbFrame => ({ width: im.width, height: im.height, data: im.data.slice() });
 
 /**
- * Runs the benchmark and returns its report.
+ * Runs the benchmark and returns its report; with `eval.diagnostics`, the
+ * velocity probe after it (`./eval-velocity.ts`) on the first
+ * `eval.diagnosticsImages` images of each configuration.
  *
  * @throws {F2dError} ERR_EVAL_PHOTOS_MISSING (hint: `npm run photos`), model and media errors
  */
@@ -60,6 +64,7 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
   const all = await listPhotos(ev.photos, ev.split);
   const photos: readonly PhotoEntry[] = ev.limit > 0 ? all.slice(0, ev.limit) : all;
   const started = performance.now();
+  const noVelocity = ev.diagnostics ? await velocityUnavailable(config.model.dir, log) : null;
   const degrader = await openSynthesis(config.synth, config.model, log);
   try {
     // One image at a time: one stream with every thread.
@@ -69,6 +74,9 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
     // The parser alone on each clean photo (one parser call, no restorer): its false positives.
     const parseClean = restorer instanceof OnnxRestorer ? (im: RgbImage) => restorer.parse(copy(im)) : null;
     const cleanWeights: (readonly number[])[] = [];
+    // The images the velocity probe will run on; kept as the benchmark makes them (neither is handed to a worker).
+    const probeItems: ProbeItem[] = [];
+    const keep = ev.diagnostics && noVelocity === null ? firstPerConfiguration(ev.diagnosticsImages) : null;
     let items;
     try {
       items = await runBenchmark(photos, names, config.synth.seed, {
@@ -78,7 +86,11 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
           if (parseClean !== null) cleanWeights.push((await parseClean(crop)).weights);
           return crop;
         },
-        degrade: async (clean, configuration, seed) => (await degrader.degrade(copy(clean), { configuration, seed })).frame,
+        degrade: async (clean, configuration, seed) => {
+          const degraded = (await degrader.degrade(copy(clean), { configuration, seed })).frame;
+          if (keep?.({ configuration })) probeItems.push({ configuration, seed, clean, degraded });
+          return degraded;
+        },
         // Every benchmark image is a new scene: the parser must not reuse the last one's maps.
         restore: async (degraded) => {
           const r = await restorer.restore(copy(degraded), { reparse: true });
@@ -97,6 +109,11 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
       view?.done();
       await restorer.close();
     }
+    // The benchmark's own time: the probe reports its own.
+    const seconds = (performance.now() - started) / 1000;
+    const velocity: VelocitySection | undefined = !ev.diagnostics
+      ? undefined
+      : (noVelocity ?? (await runVelocityDiagnostics(config, probeItems, degrader.configurations, Math.min(ev.diagnosticsImages, photos.length), hooks)));
     return benchmarkReport(
       {
         model: { name: restorer instanceof OnnxRestorer ? restorer.modelName : path.basename(config.model.dir), dir: config.model.dir },
@@ -109,12 +126,13 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
         },
         photos: { dir: ev.photos, split: ev.split, count: photos.length },
         size: { width: ev.width, height: ev.height },
-        seconds: (performance.now() - started) / 1000,
+        seconds,
       },
       summarise(items, names, degrader.tiers),
       items,
       parserReport(items, degrader.configurations, cleanWeights),
       expertReport(items, degrader.configurations),
+      velocity,
     );
   } finally {
     await degrader.close();

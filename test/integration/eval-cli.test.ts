@@ -4,13 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchmarkReport } from '../../src/eval/report.js';
 import type { PairsReport } from '../../src/eval/pairs.js';
 import { formatParserTable } from '../../src/eval/parser-accuracy.js';
+import { compareVelocity, probeSeed, velocityRows, type VelocityObservation, type VelocityReport } from '../../src/eval/velocity-probe.js';
 import { readImage, writeImage } from '../../src/media/index.js';
 import { OnnxDegrader } from '../../src/model/onnx-degrader.js';
+import { OnnxVelocityProbe } from '../../src/model/onnx-velocity.js';
 import type { RgbFrame } from '../../src/frame.js';
 import { makeClip, tmpDir } from '../helpers/clips.js';
 import { framePtsTimes } from '../helpers/media-tools.js';
@@ -261,6 +263,73 @@ describe('cli: f2d degrade and f2d eval (child process)', function () {
       assert.equal(pairs.count, 2);
       assert.ok(Math.abs(pairs.mean.psnr - report.configurations['rain']!.input.psnr) < SCORE_TOL);
       assert.ok(Math.abs(pairs.mean.ssim - report.configurations['rain']!.input.ssim) < SCORE_TOL);
+    });
+
+    it('has no velocity section without --diagnostics', () => {
+      assert.equal('velocity' in report, false);
+      assert.doesNotMatch(JSON.stringify(report), /velocity probe/);
+    });
+
+    it('--diagnostics adds the velocity probe: rho, cosine and the gate at each step, from the first images of each configuration', async () => {
+      const saveDiag = join(dir, 'bench-diagnostics');
+      const json = join(dir, 'report-diagnostics.json');
+      const r = f2d(['eval', '--photos', photos, '--model', TINY_MODEL, '--set', `eval.width=${WIDTH}`, '--set', `eval.height=${HEIGHT}`,
+        '--diagnostics', '--set', 'eval.diagnosticsImages=1', '--save', saveDiag, '--json', json]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^velocity probe: 11 images \(1 per configuration\)/m);
+      assert.match(r.stdout, /^\s+100\s+\d+\.\d{3}\s+-?\d\.\d{3}\s+\d\.\d{3}\s+\d\.\d{3}$/m);
+      const diag = JSON.parse(readFileSync(json, 'utf8')) as BenchmarkReport;
+      const v = diag.velocity as VelocityReport;
+      assert.ok(v.rows !== null, 'the fixture has velocity.onnx');
+      assert.deepEqual(v.kGrid, [0, 10, 25, 50, 75, 100]);
+      assert.deepEqual([v.images, v.imagesPerConfiguration], [11, 1]);
+      assert.deepEqual(v.rows.map((row) => row.k), v.kGrid);
+      for (const row of v.rows) {
+        assert.ok(Number.isFinite(row.rho) && row.rho > 0 && Math.abs(row.cosine) <= 1, JSON.stringify(row));
+        assert.equal(Object.keys(row.alpha).length, 11);
+      }
+      // Again from the saved images of the first photo, with the seeds the report says: the same figures.
+      const first = diag.items.filter((i) => i.photo === 'wide');
+      assert.equal(first.length, 11);
+      const probe = await OnnxVelocityProbe.create({ modelDir: TINY_MODEL, provider: 'cpu', threads: 1 });
+      const observations: VelocityObservation[] = [];
+      try {
+        for (const item of first) {
+          const clean = await readImage(join(saveDiag, 'clear', 'wide.png'));
+          const degraded = await readImage(join(saveDiag, item.configuration, 'wide.png'));
+          const own = (im: RgbFrame): RgbFrame => ({ ...im, data: new Uint8Array(im.data) });
+          const steps = await probe.probe(own(degraded), own(clean), v.kGrid, v.kGrid.map((k) => probeSeed(item.seed, k)));
+          for (const s of steps) observations.push({ configuration: item.configuration, k: s.k, alpha: s.alpha, ...compareVelocity(s.velocity, s.target) });
+        }
+      } finally {
+        await probe.close();
+      }
+      const again = velocityRows(observations, v.kGrid, synth.configurations);
+      for (const [i, row] of v.rows.entries()) {
+        assert.ok(Math.abs(row.rho - again[i]!.rho) < 1e-9 && Math.abs(row.cosine - again[i]!.cosine) < 1e-9, `k = ${row.k}`);
+        assert.ok(Math.abs(row.alpha['haze_rain']!.rain - again[i]!.alpha['haze_rain']!.rain) < 1e-9);
+      }
+    });
+
+    it('--diagnostics on a model without the velocity graph: a notice, and a section that says why', () => {
+      const old = join(dir, 'f2d-tiny-before-the-probe');
+      cpSync(TINY_MODEL, old, { recursive: true });
+      const m = JSON.parse(readFileSync(join(old, 'manifest.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+      delete m['files']!['velocity'];
+      delete m['io']!['velocity'];
+      delete m['velocity'];
+      writeFileSync(join(old, 'manifest.json'), JSON.stringify(m));
+      rmSync(join(old, 'velocity.onnx'));
+      const json = join(dir, 'report-no-velocity.json');
+      const r = f2d(['eval', '--photos', photos, '--model', old, '--limit', '1', '--set', `eval.width=${WIDTH}`, '--set', `eval.height=${HEIGHT}`,
+        '--diagnostics', '--json', json]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^note: --diagnostics: the velocity probe did not run: model f2d-tiny has no velocity graph \(no files\.velocity in its manifest\.json\); it was exported before the probe existed/m);
+      assert.doesNotMatch(r.stderr, /^(error|warning)/m);
+      assert.match(r.stdout, /^velocity probe: not measured: model f2d-tiny has no velocity graph/m);
+      const section = (JSON.parse(readFileSync(json, 'utf8')) as BenchmarkReport).velocity;
+      assert.ok(section !== undefined && section.rows === null);
+      assert.match(section.reason, /re-export it with python3 -m f2dnet\.export/);
     });
 
     it('names the synthesis it used: the training one by default', () => {
