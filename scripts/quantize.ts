@@ -125,9 +125,13 @@ async function main(): Promise<void> {
     }
 
     const name = path.basename(outDir);
-    const { golden: _floatGolden, metrics: _floatMetrics, ...rest } = manifest;
+    // Neither the float goldens nor the velocity probe's graph come along: the probe measures the
+    // float network (f2d eval --diagnostics on an int8 model names the float one to run it on).
+    const { golden: _floatGolden, metrics: _floatMetrics, velocity: _floatVelocity, ...rest } = manifest;
+    const { velocity: _velocityIo, ...io } = manifest.io;
     const out = {
       ...rest,
+      io,
       name,
       files: {
         parser: { path: 'parser.onnx', sha256: sha256(path.join(outDir, 'parser.onnx')) },

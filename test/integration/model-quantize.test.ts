@@ -60,10 +60,15 @@ describe('npm run quantize: int8 QDQ restorer from the f2d-tiny fixture', functi
     const manifest = JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')) as {
       name: string;
       golden?: unknown;
+      velocity?: unknown;
+      files: Record<string, unknown>;
+      io: Record<string, unknown>;
       quantization: { graphs: Record<'parser' | 'restorer', { quantizedConvs: number }>; calibration: { frames: number; images: string[] } };
     };
     assert.equal(manifest.name, 'f2d-tiny-int8');
     assert.equal(manifest.golden, undefined, 'the PyTorch goldens are the float model: they do not travel');
+    // Nor does the velocity probe, which the fixture has: it measures the float network.
+    assert.deepEqual([manifest.velocity, manifest.files['velocity'], manifest.io['velocity']], [undefined, undefined, undefined]);
     assert.ok(manifest.quantization.graphs.restorer.quantizedConvs > 5);
     assert.ok(manifest.quantization.graphs.parser.quantizedConvs > 2);
     assert.equal(manifest.quantization.calibration.frames, 4);
