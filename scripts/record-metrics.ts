@@ -49,6 +49,8 @@ export async function recordMetrics(modelDir: string, evalFile: string): Promise
   const report = JSON.parse(readFileSync(evalFile, 'utf8')) as BenchmarkReport;
   if (report.model?.name !== path.basename(modelDir)) throw new Error(`${evalFile} scores model ${report.model?.name}, not ${path.basename(modelDir)}`);
   if (report.format !== 'f2d-eval/1') throw new Error(`${evalFile} is not an f2d eval --json report (format ${String(report.format)})`);
+  // A manifest's figures are the network's own: the self-ensemble is the runtime's, not the model's.
+  if ((report.model.ensemble ?? 1) !== 1) throw new Error(`${evalFile} restored ${report.model.ensemble} views per frame; record a report of --ensemble 1`);
   const manifestFile = path.join(modelDir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
   const key = metricsKey(report);

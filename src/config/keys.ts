@@ -83,6 +83,7 @@ export function describeAllowed(schema: z.ZodTypeAny): string {
   }
   let text: string;
   if (s instanceof z.ZodEnum) text = `one of ${(s.options as string[]).join(', ')}`;
+  else if (literals(s) !== undefined) text = `one of ${literals(s)!.join(', ')}`;
   else if (s instanceof z.ZodBoolean) text = 'true or false';
   else if (s instanceof z.ZodNumber) {
     const int = s.isInt;
@@ -124,6 +125,12 @@ export function coerce(schema: z.ZodTypeAny, raw: string): unknown {
     }
     return raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
   }
+  const choices = literals(s);
+  if (choices !== undefined) {
+    // A flag's '4' is the literal 4 when the union has it; anything else is left for validation to name.
+    const n = Number(raw);
+    return choices.includes(raw) ? raw : choices.includes(n) ? n : raw;
+  }
   if (s instanceof z.ZodNumber) {
     const n = raw.trim() === '' ? Number.NaN : Number(raw);
     return Number.isNaN(n) ? raw : n;
@@ -135,4 +142,11 @@ export function coerce(schema: z.ZodTypeAny, raw: string): unknown {
     return raw;
   }
   return raw;
+}
+
+/** The values of a union of literals (`z.union([z.literal('auto'), z.literal(1)])`), else undefined. */
+function literals(s: z.ZodTypeAny): (string | number)[] | undefined {
+  if (!(s instanceof z.ZodUnion)) return undefined;
+  const values = (s.options as z.ZodTypeAny[]).map((o) => (o instanceof z.ZodLiteral && (typeof o.value === 'number' || typeof o.value === 'string') ? (o.value as string | number) : undefined));
+  return values.every((v): v is string | number => v !== undefined) ? values : undefined;
 }

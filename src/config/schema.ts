@@ -49,6 +49,13 @@ export const modelSchema = z
     /** Context pixels discarded at each inner tile edge. */
     tileOverlap: z.number().int().min(0),
     /**
+     * Restore each frame as the mean of this many views (`src/model/ensemble-views.ts`): 1 = the
+     * frame alone; 2 adds its mirror image; 4 also both moved by half of the model's 4-pixel block.
+     * Each view costs a whole restoration. `auto` (`src/model/open.ts`): 4 for still images, 2 for
+     * video files, 1 for live streams and the `f2d eval` benchmark (the network alone).
+     */
+    ensemble: z.union([z.literal('auto'), z.literal(1), z.literal(2), z.literal(4)]),
+    /**
      * Video only: lower what the model left of rain and snow where the picture holds still,
      * from the previous frames (`src/temporal/transient-filter.ts`); `off` restores each frame alone.
      */

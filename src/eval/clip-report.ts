@@ -5,12 +5,14 @@
 import { FACTORS } from '../factors.js';
 import type { FlickerResult } from './flicker.js';
 import type { PerFactor } from './parser-accuracy.js';
+import { views } from './report.js';
 
 /** The `--json` document of `f2d eval --clip`. */
 export interface ClipReport {
   readonly format: 'f2d-eval-clip/1';
   readonly clip: { readonly path: string; readonly width: number; readonly height: number; readonly frames: number };
-  readonly model: { readonly name: string; readonly dir: string };
+  /** `ensemble`: the views restored per frame (`model.ensemble`). */
+  readonly model: { readonly name: string; readonly dir: string; readonly ensemble?: number };
   /** The weather synthesised on the clip before restoring it (`--weather`); null = the clip was restored as it is. */
   readonly weather: { readonly configuration: string; readonly synthDir: string; readonly seed: number } | null;
   /** The temporal filter after the model (`model.temporalFilter`): the mean share of pixels it lowered; null = off. */
@@ -28,7 +30,7 @@ export function formatClipReport(r: ClipReport): string {
   const f = r.flicker;
   const source = r.weather === null ? 'as given' : `degraded with ${r.weather.configuration} (${r.weather.synthDir}, seed ${r.weather.seed}, one storm)`;
   const lines = [
-    `f2d eval --clip: ${r.clip.path}, ${r.clip.frames} frames at ${r.clip.width}x${r.clip.height}, ${source}, model ${r.model.name} (${r.model.dir})`,
+    `f2d eval --clip: ${r.clip.path}, ${r.clip.frames} frames at ${r.clip.width}x${r.clip.height}, ${source}, model ${r.model.name} (${r.model.dir})${views(r.model.ensemble)}`,
     `flicker (mean |dY| on static pixels, 8-bit levels): input ${f.input.toFixed(3)}, output ${f.output.toFixed(3)}` +
       (f.reference === null ? '' : `, clean ${f.reference.toFixed(3)}`) +
       `; output/input ${f.ratio === null ? 'n/a (the input does not change)' : f.ratio.toFixed(3)}${f.ratio !== null && f.ratio > 1 ? ' (the restoration adds flicker)' : ''}`,

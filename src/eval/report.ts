@@ -10,7 +10,8 @@ import { formatVelocityTable, type VelocitySection } from './velocity-probe.js';
 
 /** Describes the run next to the numbers in the JSON document. */
 export interface BenchmarkInfo {
-  readonly model: { readonly name: string; readonly dir: string };
+  /** `ensemble`: the views restored per frame (`model.ensemble`); absent in reports from before it, which restored one. */
+  readonly model: { readonly name: string; readonly dir: string; readonly ensemble?: number };
   /** Which synthesis made the weather: its manifest name, the bundled generator (null for a folder of one's own), folder and seed. */
   readonly synth: { readonly name: string; readonly generator: SynthConfig['generator'] | null; readonly dir: string; readonly seed: number };
   readonly photos: { readonly dir: string; readonly split: string; readonly count: number };
@@ -81,7 +82,7 @@ export function formatBenchmarkTable(report: BenchmarkReport): string {
   const header = [pad('configuration', w), 'in PSNR'.padStart(8), 'in SSIM'.padStart(8), 'out PSNR'.padStart(10), 'out SSIM'.padStart(8), 'gain dB'.padStart(8), 'images'.padStart(6), 'out bias'.padStart(8), 'tone-fixed'.padStart(10), 'tone in→out'.padStart(12)].join(' ');
   const rule = '-'.repeat(header.length);
   const lines = [
-    `f2d eval: ${report.photos.count} ${report.photos.split} photos x ${Object.keys(report.configurations).length} configurations at ${report.size.width}x${report.size.height}, model ${report.model.name} (${report.model.dir}), synthesis ${report.synth.name} seed ${report.synth.seed}`,
+    `f2d eval: ${report.photos.count} ${report.photos.split} photos x ${Object.keys(report.configurations).length} configurations at ${report.size.width}x${report.size.height}, model ${report.model.name} (${report.model.dir})${views(report.model.ensemble)}, synthesis ${report.synth.name} seed ${report.synth.seed}`,
     header,
     rule,
     ...Object.entries(report.configurations).map(([name, r]) => row(name, r, w)),
@@ -95,4 +96,9 @@ export function formatBenchmarkTable(report: BenchmarkReport): string {
   const experts = report.experts === null ? '' : `\n${formatExpertTable(report.experts)}`;
   const velocity = report.velocity === undefined ? '' : `\n${formatVelocityTable(report.velocity)}`;
   return `${lines.join('\n')}\n${parser}${experts}${velocity}`;
+}
+
+/** The views per frame, said when there was more than one. */
+export function views(ensemble: number | undefined): string {
+  return ensemble === undefined || ensemble === 1 ? '' : ` with ${ensemble} views per frame (model.ensemble)`;
 }

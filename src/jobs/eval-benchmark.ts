@@ -18,7 +18,7 @@ import type { RgbFrame } from '../frame.js';
 import type { Logger } from '../log.js';
 import { cropResizeRgb, readImage, writeImage } from '../media/index.js';
 import { OnnxRestorer } from '../model/onnx-restorer.js';
-import { openRestorer, openSynthesis } from '../model/open.js';
+import { ensembleFor, openRestorer, openSynthesis } from '../model/open.js';
 import type { ParserMaps } from '../model/types.js';
 import type { ProgressSink } from '../restore/index.js';
 import { runVelocityDiagnostics, velocityUnavailable } from './eval-velocity.js';
@@ -68,7 +68,7 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
   const degrader = await openSynthesis(config.synth, config.model, log);
   try {
     // One image at a time: one stream with every thread.
-    const restorer = await openRestorer(config.model, log.child('model'), { streams: 1 });
+    const restorer = await openRestorer(config.model, log.child('model'), { streams: 1, purpose: 'benchmark' });
     const names = Object.keys(degrader.configurations);
     const view = hooks.progress?.('images');
     // The parser alone on each clean photo (one parser call, no restorer): its false positives.
@@ -116,7 +116,11 @@ export async function runBenchmarkJob(config: BenchmarkJobConfig, hooks: Benchma
       : (noVelocity ?? (await runVelocityDiagnostics(config, probeItems, degrader.configurations, Math.min(ev.diagnosticsImages, photos.length), hooks)));
     return benchmarkReport(
       {
-        model: { name: restorer instanceof OnnxRestorer ? restorer.modelName : path.basename(config.model.dir), dir: config.model.dir },
+        model: {
+          name: restorer instanceof OnnxRestorer ? restorer.modelName : path.basename(config.model.dir),
+          dir: config.model.dir,
+          ensemble: ensembleFor(config.model.ensemble, 'benchmark'),
+        },
         synth: {
           name: degrader.modelName,
           // null when synth.dir named a folder of its own rather than a bundled generator

@@ -19,7 +19,7 @@ import type { RgbFrame } from '../frame.js';
 import type { Logger } from '../log.js';
 import { VideoReader } from '../media/index.js';
 import { OnnxRestorer } from '../model/onnx-restorer.js';
-import { openRestorer, openWeather } from '../model/open.js';
+import { ensembleFor, openRestorer, openWeather } from '../model/open.js';
 import type { FrameRestorer } from '../model/types.js';
 import type { ProgressSink } from '../restore/index.js';
 import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
@@ -58,7 +58,7 @@ export async function runClipJob(clip: string, config: ClipJobConfig, hooks: Cli
   try {
     // One clip, one storm: the parameters of synth.seed for every frame, fresh noise per frame.
     synth = weather === null ? null : await openWeather(config.synth, config.model, weather, true, log.child('synth'));
-    restorer = await openRestorer(config.model, log.child('model'), { streams: 1 });
+    restorer = await openRestorer(config.model, log.child('model'), { streams: 1, purpose: 'video' });
     const meter = new FlickerMeter();
     const temporal = config.model.temporalFilter === 'auto' ? new TransientFilter() : null;
     let cleanedShare = 0;
@@ -103,7 +103,11 @@ export async function runClipJob(clip: string, config: ClipJobConfig, hooks: Cli
     return {
       format: 'f2d-eval-clip/1',
       clip: { path: clip, width, height, frames },
-      model: { name: restorer instanceof OnnxRestorer ? restorer.modelName : path.basename(config.model.dir), dir: config.model.dir },
+      model: {
+        name: restorer instanceof OnnxRestorer ? restorer.modelName : path.basename(config.model.dir),
+        dir: config.model.dir,
+        ensemble: ensembleFor(config.model.ensemble, 'video'),
+      },
       weather: weather === null ? null : { configuration: weather, synthDir: synthDir(config.synth), seed: config.synth.seed },
       temporalFilter: temporal === null ? null : { cleanedShare: cleanedShare / frames },
       flicker: meter.result(),

@@ -49,7 +49,7 @@ export async function runFileJob(plan: FilePlan, config: FileJobConfig, hooks: F
   // stream) or on the first frame (a pool of streams).
   const startedAt = performance.now();
   // Images go one at a time: only a video keeps several frames in flight for several streams.
-  const open = hooks.open ?? ((p: FilePlan) => openRestorer(config.model, log.child('model'), p.kind === 'video' ? {} : { streams: 1 }));
+  const open = hooks.open ?? ((p: FilePlan) => openRestorer(config.model, log.child('model'), p.kind === 'video' ? { purpose: 'video' } : { streams: 1, purpose: 'image' }));
   const restorer = await open(plan);
   const view = hooks.progress?.(plan.kind === 'video' ? 'frames' : 'images');
   try {

@@ -53,7 +53,7 @@ export async function startServe(config: Config, log: Logger, makeRestorer?: Mak
   const several = plans.length > 1;
   const threads = threadsPerStream(config.model.threads, plans.length, availableParallelism());
   const open: MakeRestorer =
-    makeRestorer ?? ((plan, model) => openRestorer({ ...model, threads }, (several ? log.child(plan.name) : log).child('model'), { streams: 1 }));
+    makeRestorer ?? ((plan, model) => openRestorer({ ...model, threads }, (several ? log.child(plan.name) : log).child('model'), { streams: 1, purpose: 'live' }));
 
   const streams: LiveStream[] = [];
   const closeStreams = async (): Promise<void> => {

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { EXECUTION_PROVIDERS } from '../config/schema.js';
 import { F2dError } from '../errors.js';
+import { ENSEMBLE_SIZES, isEnsembleSize } from './ensemble-views.js';
 import { ParserSchedule, parserRequest } from './parser-schedule.js';
 import type { ExecutionProvider, FrameRestorer, ParseResult, RestoreOptions, RestoreResult, RestorerOptions } from './types.js';
 import type { RgbFrame } from '../frame.js';
@@ -83,6 +84,7 @@ export class OnnxRestorer implements FrameRestorer {
         threads: options.threads,
         tileSize: options.tileSize ?? 0,
         tileOverlap: options.tileOverlap ?? 0,
+        ensemble: options.ensemble ?? 1,
         ...(options.allowSpinning !== undefined ? { allowSpinning: options.allowSpinning } : {}),
       },
       `the restorer for ${options.modelDir}`,
@@ -172,6 +174,7 @@ function validateOptions(o: RestorerOptions): void {
   if (!Number.isInteger(tile) || tile < 0) bad('tileSize', tile, 'an integer >= 0 (0 = no tiling)');
   if (!Number.isInteger(overlap) || overlap < 0) bad('tileOverlap', overlap, 'an integer >= 0');
   if (tile > 0 && tile <= 2 * overlap) bad('tileSize', tile, `more than 2 * tileOverlap (${2 * overlap}) plus the model's size multiple`);
+  if (!isEnsembleSize(o.ensemble ?? 1)) bad('ensemble', o.ensemble, ENSEMBLE_SIZES.join(', ') + ' (views restored per frame)');
   const cut = o.sceneCutThreshold ?? 0;
   if (!(cut >= 0 && cut <= 100)) bad('sceneCutThreshold', cut, 'a percentage in [0, 100] (0 = off)');
 }

@@ -5,6 +5,7 @@
  * Frame pixels travel as transferred ArrayBuffers, never as copies.
  */
 import { F2dError, type ErrorCategory, type ErrorCode } from '../errors.js';
+import type { EnsembleSize } from './ensemble-views.js';
 import type { ExecutionProvider, ParserMaps } from './types.js';
 
 /** Settings of the worker's F2D-Net engine (parser and restorer graphs) (`worker/f2dnet-engine.ts`). */
@@ -14,6 +15,8 @@ export interface F2dNetEngineOptions {
   readonly threads: number;
   readonly tileSize: number;
   readonly tileOverlap: number;
+  /** Views of the test-time self-ensemble (`ensemble-views.ts`); absent = 1, the frame alone. */
+  readonly ensemble?: EnsembleSize;
   /** Let idle onnxruntime threads spin-wait (see `worker/session.ts`, `SessionSettings.allowSpinning`). */
   readonly allowSpinning?: boolean;
 }

@@ -8,6 +8,7 @@
  */
 import type { EXECUTION_PROVIDERS } from '../config/schema.js';
 import type { RgbFrame } from '../frame.js';
+import type { EnsembleSize } from './ensemble-views.js';
 
 /** Per-call options for {@link FrameRestorer.restore}. */
 export interface RestoreOptions {
@@ -101,6 +102,11 @@ export interface RestorerOptions {
   readonly tileSize?: number;
   /** Pixels of context discarded at each inner tile edge (vs-mlrt style, no blending). */
   readonly tileOverlap?: number;
+  /**
+   * Restore each frame as the mean of this many views (`ensemble-views.ts`: the frame, mirrored,
+   * and both moved by half a block): 1 (default), 2 or 4, at that many times the cost.
+   */
+  readonly ensemble?: EnsembleSize;
   /**
    * Also run the parser when a frame differs from the previous one by more than this
    * mean absolute difference, in percent of full scale (FFmpeg scdet's measure; 10 is

@@ -41,7 +41,8 @@ export async function startQueueWorker(config: WorkerConfig, log: Logger): Promi
   const { queue } = config;
   const target = { url: queue.redis, connectTimeoutSec: queue.connectTimeoutSec };
   await checkRedis(target);
-  const restorer = await openRestorer(config.model, log.child('model'));
+  // One model serves every job, images and videos alike: the video files' views (model.ensemble auto: 2).
+  const restorer = await openRestorer(config.model, log.child('model'), { purpose: 'video' });
   const metrics = new WorkerMetrics();
   let metricsServer: Server | null = null;
   let metricsUrl: string | null = null;

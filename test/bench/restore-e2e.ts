@@ -17,6 +17,8 @@ export interface RestoreRunSettings {
   readonly tileSize: number;
   /** `model.streams` (0 = automatic); absent = the product's default. */
   readonly streams?: number;
+  /** `model.ensemble`, views per frame; absent = the product's default (`auto`: 2 for a video file). */
+  readonly ensemble?: number;
   /** How the CLI is started: TypeScript sources through tsx, or the compiled dist/. */
   readonly cli: 'tsx' | 'dist';
   /** Extra environment for the child (e.g. UV_THREADPOOL_SIZE). */
@@ -52,6 +54,7 @@ export async function restoreRun(s: RestoreRunSettings): Promise<RestoreRun> {
     ...entry, 'restore', s.clip, '-o', s.out, '--model', s.modelDir, '--provider', s.provider,
     '--threads', String(s.threads), '--parser-interval', String(s.parserInterval), '--set', `model.tileSize=${s.tileSize}`,
     ...(s.streams === undefined ? [] : ['--set', `model.streams=${s.streams}`]),
+    ...(s.ensemble === undefined ? [] : ['--ensemble', String(s.ensemble)]),
     '--overwrite', '--json', '--progress', 'off', '--log-level', 'error',
   ];
   const useTime = existsSync(TIME);

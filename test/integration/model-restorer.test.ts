@@ -56,6 +56,15 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** A fresh copy of the pixels: restore() takes ownership of the buffer it is given. */
 const frameOf = (w: number, h: number, data: Uint8Array): RgbFrame => ({ width: w, height: h, data: data.slice() });
 
+/** The frame mirrored left-right. */
+function mirror(data: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) out.set(data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3), (y * width + width - 1 - x) * 3);
+  }
+  return out;
+}
+
 function options(extra: Partial<RestorerOptions> = {}): RestorerOptions {
   return { modelDir: FIXTURE, provider: 'cpu', threads: 1, parserInterval: 1, ...extra };
 }
@@ -191,6 +200,38 @@ describe('model/OnnxRestorer on the f2d-tiny fixture (real onnxruntime-node, wor
     } finally {
       await tiled.close();
     }
+  });
+
+  it('ensemble: the mean of the frame and its mirror image restored, each view with its own parser run', async () => {
+    const { width, height, input } = golden;
+    const mirrored = mirror(input, width, height);
+    const plain = (await restorer.restore(frameOf(width, height, input), { reparse: true })).frame.data;
+    const back = mirror((await restorer.restore(frameOf(width, height, mirrored), { reparse: true })).frame.data, width, height);
+    const two = await OnnxRestorer.create(options({ ensemble: 2 }));
+    try {
+      const r = await two.restore(frameOf(width, height, input));
+      const want = plain.map((v, i) => Math.floor((v + back[i]! + 1) / 2));
+      assert.ok(maxAbsDiff(r.frame.data, want) <= U8_TOL, `differs from the mean of both by ${maxAbsDiff(r.frame.data, want)}`);
+      assert.ok(maxAbsDiff(r.frame.data, plain) > U8_TOL, 'the mirror view changed the output');
+      assert.ok(maxAbsDiff(r.weights ?? [], golden.weights) <= F32_TOL, "the weights reported are the frame's own");
+      assert.ok(r.timings['ensemble'] !== undefined);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('ensemble of 4 on an odd-sized frame, tiled, keeps its size; 3 views are refused', async () => {
+    const four = await OnnxRestorer.create(options({ ensemble: 4, tileSize: 32, tileOverlap: 8 }));
+    try {
+      const [w, h] = [golden.width - 3, golden.height - 5];
+      const odd = new Uint8Array(w * h * 3);
+      for (let y = 0; y < h; y++) odd.set(golden.input.subarray(y * golden.width * 3, (y * golden.width + w) * 3), y * w * 3);
+      const r = await four.restore(frameOf(w, h, odd));
+      assert.deepEqual([r.frame.width, r.frame.height, r.frame.data.length], [w, h, w * h * 3]);
+    } finally {
+      await four.close();
+    }
+    await assert.rejects(OnnxRestorer.create(options({ ensemble: 3 as unknown as 2 })), expectCode('ERR_CONFIG_INVALID', /ensemble = 3.*1, 2, 4/));
   });
 
   it('accepts allowSpinning: true and still matches the golden', async () => {

@@ -118,6 +118,14 @@ describe('config/load', () => {
     );
   });
 
+  it('takes model.ensemble as auto or a number of views from a flag, and names the choices otherwise', () => {
+    const flag = (value: string) => [{ key: 'model.ensemble', value, flag: `--ensemble ${value}` }];
+    assert.equal(loadConfig({}).config.model.ensemble, 'auto');
+    assert.equal(loadConfig({ flags: flag('4') }).config.model.ensemble, 4);
+    assert.equal(loadConfig({ flags: flag('auto') }).config.model.ensemble, 'auto');
+    fails(() => loadConfig({ flags: flag('3') }), 'ERR_CONFIG_INVALID', /model\.ensemble.*one of auto, 1, 2, 4/);
+  });
+
   it('warns about unknown F2D_ variables and ignores others', () => {
     const { warnings } = loadConfig({ env: { F2D_CRF: '20', HOME: '/root' } });
     assert.equal(warnings.length, 1);

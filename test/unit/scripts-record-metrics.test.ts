@@ -57,4 +57,13 @@ describe('scripts: recording f2d eval reports in a model manifest', () => {
     await assert.rejects(recordMetrics(model, other), /scores model f2d-lite, not f2d-tiny/);
     assert.equal(readFileSync(path.join(model, 'manifest.json'), 'utf8'), before);
   });
+
+  it("refuses a report of the self-ensemble: the manifest keeps the network's own figures", async () => {
+    const before = readFileSync(path.join(model, 'manifest.json'), 'utf8');
+    const four = path.join(dir, 'four.json');
+    const r = report('f2d-tiny', { name: 'synth', generator: 'train' }, 20);
+    writeFileSync(four, JSON.stringify({ ...r, model: { ...r.model, ensemble: 4 } }));
+    await assert.rejects(recordMetrics(model, four), /restored 4 views per frame; record a report of --ensemble 1/);
+    assert.equal(readFileSync(path.join(model, 'manifest.json'), 'utf8'), before);
+  });
 });

@@ -13,6 +13,7 @@ import { checkSessionIo, loadManifest, type LoadedManifest, type Manifest } from
 import { openSession, ort, type SessionSettings } from './session.js';
 import { cropInterleaved, cropPlanar, padRgb, paddedSize } from '../tensor.js';
 import { planTiles, restoreTiled, type Tile } from '../tiles.js';
+import { addViewBack, ensembleViews, meanOfViews, viewFrame } from '../ensemble-views.js';
 import type { F2dNetEngineOptions } from '../protocol.js';
 import type { ExecutionProvider, ParserMaps } from '../types.js';
 import type { RgbFrame } from '../../frame.js';
@@ -59,7 +60,8 @@ export class F2dNetEngine {
   private parser: ort.InferenceSession | undefined;
   private restorer: ort.InferenceSession | undefined;
   private readonly options: F2dNetEngineOptions;
-  private last: ParserState | undefined;
+  /** The last parser output of each ensemble view (index 0: the frame itself), reused between parser runs. */
+  private last: (ParserState | undefined)[] = [];
   private padBuf = new Uint8Array(0);
 
   private constructor(
@@ -114,21 +116,55 @@ export class F2dNetEngine {
   async parse(frame: RgbFrame): Promise<EngineParseResult> {
     const timings: Record<string, number> = {};
     const image = this.padded(frame, timings);
-    const state = await this.runParser(frame, image, timings);
+    const state = await this.runParser(frame, image, timings, 0);
     return { maps: this.exportMaps(state), weights: Array.from(state.weights.data as Float32Array), timings };
   }
 
   /**
-   * Restores one frame. The parser runs when `runParser` is set, when no
-   * parser output exists yet, or when the frame size changed; otherwise the
-   * last maps and weights are reused.
+   * Restores one frame: alone, or as the mean of the views of the
+   * `ensemble` (`ensemble-views.ts`), each with its own parser run and reuse.
+   * The maps and weights reported are those of the frame itself; the gate is
+   * the mean over views.
    */
   async restore(frame: RgbFrame, runParser: boolean): Promise<EngineRestoreResult> {
+    const views = ensembleViews(this.options.ensemble ?? 1);
+    if (views.length === 1) return this.restoreView(frame, runParser, 0);
+    checkFrame(frame);
+    const sum = new Uint16Array(frame.width * frame.height * 3);
+    const results: EngineRestoreResult[] = [];
+    for (const [slot, view] of views.entries()) {
+      const result = await this.restoreView(viewFrame(frame, view), runParser, slot);
+      const t0 = performance.now();
+      addViewBack(sum, result.data, frame.width, frame.height, view);
+      results.push({ ...result, timings: { ...result.timings, ensemble: performance.now() - t0 } });
+    }
+    const t0 = performance.now();
+    const data = meanOfViews(sum, views.length);
+    const timings: Record<string, number> = {};
+    for (const r of results) for (const [k, v] of Object.entries(r.timings)) timings[k] = (timings[k] ?? 0) + v;
+    timings['ensemble'] = (timings['ensemble'] ?? 0) + performance.now() - t0;
+    const gates = results.map((r) => r.gate).filter((g): g is readonly number[] => g !== undefined);
+    const first = results[0]!;
+    return {
+      ...first,
+      data,
+      gate: gates.length === 0 ? undefined : FACTORS.map((_, i) => gates.reduce((s, g) => s + g[i]!, 0) / gates.length),
+      tiles: results.reduce((n, r) => n + r.tiles, 0),
+      timings,
+    };
+  }
+
+  /**
+   * Restores one view. The parser runs when `runParser` is set, when the view
+   * has no parser output yet, or when the frame size changed; otherwise the
+   * view's last maps and weights are reused.
+   */
+  private async restoreView(frame: RgbFrame, runParser: boolean, slot: number): Promise<EngineRestoreResult> {
     const timings: Record<string, number> = {};
     const image = this.padded(frame, timings);
-    const last = this.last;
+    const last = this.last[slot];
     const mustParse = runParser || last === undefined || last.width !== frame.width || last.height !== frame.height;
-    const state = mustParse ? await this.runParser(frame, image, timings) : last;
+    const state = mustParse ? await this.runParser(frame, image, timings, slot) : last;
     const { manifest, options } = this;
     const { paddedW, paddedH } = state;
     const tiles = planTiles(paddedW, paddedH, options.tileSize, options.tileOverlap, manifest.sizeMultiple);
@@ -165,7 +201,7 @@ export class F2dNetEngine {
     const sessions = [this.parser, this.restorer];
     this.parser = undefined;
     this.restorer = undefined;
-    this.last = undefined;
+    this.last = [];
     await Promise.all(sessions.map((s) => s?.release()));
   }
 
@@ -180,20 +216,8 @@ export class F2dNetEngine {
 
   /** The frame padded to the size multiple; the frame itself when no padding is needed. */
   private padded(frame: RgbFrame, timings: Record<string, number>): Uint8Array {
+    checkFrame(frame);
     const { width, height, data } = frame;
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
-      throw new F2dError('ERR_MODEL_FRAME_INVALID', 'input', `frame size ${width}x${height} is not a positive integer size`, {
-        fatal: false,
-      });
-    }
-    if (data.length !== width * height * 3) {
-      throw new F2dError(
-        'ERR_MODEL_FRAME_INVALID',
-        'input',
-        `frame ${width}x${height} has ${data.length} bytes; packed RGB24 needs ${width * height * 3}`,
-        { hint: 'convert frames to packed rgb24 (stride = width * 3) before restoring', fatal: false },
-      );
-    }
     const p = paddedSize(width, height, this.manifest.sizeMultiple);
     if (p.width === width && p.height === height) return data;
     const t0 = performance.now();
@@ -204,7 +228,7 @@ export class F2dNetEngine {
     return this.padBuf;
   }
 
-  private async runParser(frame: RgbFrame, image: Uint8Array, timings: Record<string, number>): Promise<ParserState> {
+  private async runParser(frame: RgbFrame, image: Uint8Array, timings: Record<string, number>, slot: number): Promise<ParserState> {
     const { parser } = this.sessions();
     const { sizeMultiple, mapsScale } = this.manifest;
     const { width: paddedW, height: paddedH } = paddedSize(frame.width, frame.height, sizeMultiple);
@@ -218,7 +242,7 @@ export class F2dNetEngine {
     expectShape('parser', 'maps', maps.dims, [1, MAP_CHANNELS, paddedH / mapsScale, paddedW / mapsScale], this.files.parser);
     expectShape('parser', 'weights', weights.dims, [1, MAP_CHANNELS], this.files.parser);
     const state: ParserState = { width: frame.width, height: frame.height, paddedW, paddedH, maps, weights };
-    this.last = state;
+    this.last[slot] = state;
     return state;
   }
 
@@ -301,6 +325,24 @@ export class F2dNetEngine {
       new Float32Array(MAP_CHANNELS * width * height),
     );
     return { width, height, frameWidth: state.width, frameHeight: state.height, data };
+  }
+}
+
+/** @throws {F2dError} ERR_MODEL_FRAME_INVALID (not fatal) when the frame is not packed RGB24 of a positive size */
+function checkFrame(frame: RgbFrame): void {
+  const { width, height, data } = frame;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new F2dError('ERR_MODEL_FRAME_INVALID', 'input', `frame size ${width}x${height} is not a positive integer size`, {
+      fatal: false,
+    });
+  }
+  if (data.length !== width * height * 3) {
+    throw new F2dError(
+      'ERR_MODEL_FRAME_INVALID',
+      'input',
+      `frame ${width}x${height} has ${data.length} bytes; packed RGB24 needs ${width * height * 3}`,
+      { hint: 'convert frames to packed rgb24 (stride = width * 3) before restoring', fatal: false },
+    );
   }
 }
 
