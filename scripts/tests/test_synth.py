@@ -72,3 +72,30 @@ class SynthTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class IlluminationTest(unittest.TestCase):
+    """Low light's illumination: a plain blur in half the draws, edge-keeping in the other."""
+
+    def setUp(self):
+        # a dark square (0.1) in a bright field (0.9): the blur spills light onto its border
+        self.max_channel = torch.full((1, 1, 48, 48), 0.9)
+        self.max_channel[..., 16:32, 16:32] = 0.1
+
+    def light(self, u, u_eps):
+        return synth.illumination(self.max_channel, torch.tensor([u]), torch.tensor([u_eps]))
+
+    def test_the_first_half_of_the_draws_is_the_plain_blur(self):
+        expected = synth._box(self.max_channel, 15).clamp(1e-3, 1)
+        for u in (0.0, 0.3, 0.49):
+            self.assertTrue(torch.allclose(self.light(u, 0.5), expected, atol=1e-6), u)
+
+    def test_edge_keeping_leaves_a_dark_object_darker_than_the_blur_does(self):
+        blurred, kept = self.light(0.0, 0.0), self.light(0.999, 0.0)
+        inside_edge = (..., slice(17, 19), slice(16, 32))  # just inside the dark square's top edge
+        self.assertLess(kept[inside_edge].mean().item(), blurred[inside_edge].mean().item() - 0.15)
+        self.assertLess((kept[..., 20:28, 20:28] - 0.1).abs().max().item(), 0.05)
+
+    def test_a_larger_edge_threshold_smooths_more(self):
+        sharp, soft = self.light(0.999, 0.0), self.light(0.999, 0.999)
+        self.assertGreater((soft - sharp).abs().max().item(), 0.05)
