@@ -25,7 +25,8 @@ model left real rain alone). What each operator covers (see docs/weather-appeara
   the scene's light, plus, in half the storms, a rain-accumulation veil, mostly slight;
 * **snow**: alpha-composited flakes from dense far specks through motion-elongated middle
   flakes to a few large, very blurred, semi-transparent near blobs, with varied opacity per
-  flake and, in half the snowfalls, a faint whitening veil;
+  flake and, in half the snowfalls, a faint whitening veil; some snowfalls are only a few
+  large near flakes, with next to no specks;
 * **haze**: atmospheric scattering I·t + A(1 − t) with depth from the colour attenuation
   prior blended with a vertical prior, a coloured airlight (grey, blue, warm smog), and a
   non-homogeneous density (β modulated by a smooth random field).
@@ -50,7 +51,7 @@ CONFIGS: dict[str, tuple[int, int, int, int]] = {
 TIERS = {"single": ["low", "haze", "rain", "snow"],
          "pair": ["low_haze", "low_rain", "low_snow", "haze_rain", "haze_snow"],
          "triple": ["low_haze_rain", "low_haze_snow"]}
-N_PARAMS = 49  # low 0-8 and 47-48, rain 9-26, snow 27-39, haze 40-46
+N_PARAMS = 50  # low 0-8 and 47-48, rain 9-26, snow 27-39 and 49, haze 40-46
 # noise fields: 0-3 two Box-Muller pairs (four normals), 4-6 rain layers far/mid/near,
 # 7-8 snow specks and flakes, 9 a smooth random field (haze density, veils)
 N_NOISE = 10
@@ -322,7 +323,15 @@ def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     angle = _lerp(p[27], -0.9, 0.9)
     density = _loglerp(p[28], 0.002, 0.04)         # specks per pixel
     zero = torch.zeros_like(density)
-    specks = _splat(_seeds(noise[:, 7:8], zero, density, 0.3),
+    # Three snowfalls in ten are middle flakes and a few large ones near the lens with next to
+    # no far specks (light snow close to the camera; Snow100K's large-flake masks). In the rest,
+    # as before, specks everywhere and the larger flakes among them. Trained only on the second
+    # kind, f2d-lite recognised snow by its specks: large soft flakes alone read as snow 0.01
+    # and came out worse than they went in (scripts/README.md, stage lite-snow).
+    near_only = (p[49] < 0.3).to(density.dtype)
+    rel = (p[49] / 0.3).clamp(max=1)                # uniform again within the near-only draws
+    speck_density = density * (1 - near_only * (1 - 0.12 * rel))
+    specks = _splat(_seeds(noise[:, 7:8], zero, speck_density, 0.3),
                     _disc_kernels(_lerp(p[29], 0.4, 1.0), _lerp(p[30], 0.0, 2.5), angle,
                                   torch.full_like(angle, 0.35), SPECK_KERNEL))
     flake_density = density * _lerp(p[31], 0.04, 0.25)
@@ -332,7 +341,7 @@ def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     # near flakes out of focus: up to 12 px across at full resolution and soft-edged, from a few to
     # a flurry (a model that never saw them left them on the frame: 1.2 dB below the shipped model
     # on the independent synthesis's snow)
-    blob_density = density * _lerp(p[35], 0.0, 0.06)
+    blob_density = (1 - near_only) * density * _lerp(p[35], 0.0, 0.06) + near_only * _loglerp(p[35], 1e-4, 1.5e-3)
     blobs = _splat_half(_seeds(noise[:, 8:9], 1 - blob_density, blob_density, 0.3),
                         _disc_kernels(_lerp(p[36], 1.5, 6.0), torch.zeros_like(angle), angle,
                                       _lerp(p[37], 0.5, 2.0), HALF_KERNEL))

@@ -70,10 +70,6 @@ class SynthTest(unittest.TestCase):
             self.assertLess(contrast(name, index, 0.99), contrast(name, index, 0.49) - 0.01, name)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class IlluminationTest(unittest.TestCase):
     """Low light's illumination: a plain blur in half the draws, edge-keeping in the other."""
 
@@ -99,3 +95,28 @@ class IlluminationTest(unittest.TestCase):
     def test_a_larger_edge_threshold_smooths_more(self):
         sharp, soft = self.light(0.999, 0.0), self.light(0.999, 0.999)
         self.assertGreater((soft - sharp).abs().max().item(), 0.05)
+
+
+class SnowfallKindsTest(unittest.TestCase):
+    """Three snowfalls in ten are large near flakes with next to no far specks."""
+
+    def snowfall(self, u_kind):
+        g = torch.Generator().manual_seed(3)
+        params, noise = synth.random_inputs(1, 128, 128, g)
+        params[0, 28] = 0.99  # the densest specks
+        params[0, 31] = 0.0   # the fewest middle flakes
+        params[0, 39] = 0.0   # no veil: count the flakes alone
+        params[0, 49] = u_kind
+        clean = torch.full((1, 3, 128, 128), 0.3)
+        return synth.degrade(clean, synth.config_flags("snow")[None], params, noise)[0] - clean
+
+    def test_near_flakes_alone_leave_most_of_the_frame_untouched(self):
+        specks, near = self.snowfall(0.9), self.snowfall(0.0)
+        touched = lambda d: (d.abs().amax(1) > 0.02).float().mean().item()
+        self.assertGreater(touched(specks), 0.3)
+        self.assertLess(touched(near), touched(specks) / 4)
+        self.assertGreater(near.amax().item(), 0.3)  # the flakes are there, and bright
+
+
+if __name__ == "__main__":
+    unittest.main()
