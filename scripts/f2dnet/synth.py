@@ -338,10 +338,12 @@ def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     flakes = _splat(_seeds(noise[:, 8:9], zero, flake_density, 0.3),
                     _disc_kernels(_lerp(p[32], 1.0, 2.8), _lerp(p[33], 0.0, 8.0), angle,
                                   _lerp(p[34], 0.4, 1.2), FLAKE_KERNEL))
-    # near flakes out of focus: up to 12 px across at full resolution and soft-edged, from a few to
-    # a flurry (a model that never saw them left them on the frame: 1.2 dB below the shipped model
-    # on the independent synthesis's snow)
-    blob_density = (1 - near_only) * density * _lerp(p[35], 0.0, 0.06) + near_only * _loglerp(p[35], 1e-4, 1.5e-3)
+    # near flakes out of focus: radius 1.5-6 px at half resolution, so up to 24 px across at
+    # full, and soft-edged, from a few to a flurry (a model that never saw them left them on the
+    # frame: 1.2 dB below the shipped model on the independent synthesis's snow); in near-only
+    # snowfalls their own count, 1e-4 to 1.5e-3 per pixel, not tied to the specks'
+    blob_density = ((1 - near_only) * density * _lerp(p[35], 0.0, 0.06)
+                    + near_only * _loglerp(p[35], 1e-4, 1.5e-3))
     blobs = _splat_half(_seeds(noise[:, 8:9], 1 - blob_density, blob_density, 0.3),
                         _disc_kernels(_lerp(p[36], 1.5, 6.0), torch.zeros_like(angle), angle,
                                       _lerp(p[37], 0.5, 2.0), HALF_KERNEL))
