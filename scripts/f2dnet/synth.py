@@ -51,7 +51,7 @@ CONFIGS: dict[str, tuple[int, int, int, int]] = {
 TIERS = {"single": ["low", "haze", "rain", "snow"],
          "pair": ["low_haze", "low_rain", "low_snow", "haze_rain", "haze_snow"],
          "triple": ["low_haze_rain", "low_haze_snow"]}
-N_PARAMS = 50  # low 0-8 and 47-48, rain 9-26, snow 27-39 and 49, haze 40-46
+N_PARAMS = 55  # low 0-8 and 47-48, rain 9-26, snow 27-39 and 49-54, haze 40-46
 # noise fields: 0-3 two Box-Muller pairs (four normals), 4-6 rain layers far/mid/near,
 # 7-8 snow specks and flakes, 9 a smooth random field (haze density, veils)
 N_NOISE = 10
@@ -63,6 +63,7 @@ FLAKE_KERNEL = 21  # snow flakes: radius ≤ 2.8 plus half a motion smear of ≤
 FAR_KERNEL = 21    # far rain: streaks up to 19 px
 SPECK_KERNEL = 9   # snow specks: 4 px with their motion smear
 HALF_KERNEL = 17   # near rain and snow blobs, at half resolution (34 px at full)
+QUARTER_KERNEL = 41  # the nearest snow smudges, at quarter resolution (164 px at full)
 
 
 def _lerp(u: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
@@ -169,6 +170,13 @@ def _splat_half(seeds: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     h, w = seeds.shape[2], seeds.shape[3]
     half = F.avg_pool2d(seeds, 2, stride=2, ceil_mode=True) * 4
     return F.interpolate(_splat(half, kernels), size=(h, w), mode="bilinear", align_corners=False)
+
+
+def _splat_quarter(seeds: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
+    """:func:`_splat` at quarter resolution, for shapes too large and soft for the half one."""
+    h, w = seeds.shape[2], seeds.shape[3]
+    quarter = F.avg_pool2d(seeds, 4, stride=4, ceil_mode=True) * 16
+    return F.interpolate(_splat(quarter, kernels), size=(h, w), mode="bilinear", align_corners=False)
 
 
 def _splat(seeds: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
@@ -317,6 +325,27 @@ def rain(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
     return out, strength
 
 
+def _nearest_smudges(p: list[torch.Tensor], noise: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """In half the snowfalls, a few flakes right at the lens: 16-48 px across, soft, faint, and
+    stretched by their motion up to five times their width (alpha, [B,1,H,W]).
+
+    Snow100K-type masks have them, and so does the independent synthesis's largest layer; the
+    half-resolution blobs stop at 24 px across and are round, and f2d-lite read such smudges,
+    when they came alone, as snow 0.02 (scripts/README.md, stage lite-snow). Drawn at quarter
+    resolution: their softness hides the resampling, and a 41-tap kernel there costs what an
+    11-tap one does at full resolution.
+    """
+    present = (p[50] < 0.5).to(angle.dtype)
+    density = present * _loglerp((p[50] / 0.5).clamp(max=1), 1e-5, 1.5e-4)    # per full-res pixel
+    radius = _lerp(p[51], 2.0, 6.0)                 # quarter-resolution pixels
+    softness = _lerp(p[53], 0.8, 2.5)
+    reach = QUARTER_KERNEL // 2 - 2 * softness - radius   # what the kernel leaves for the smear
+    streak = torch.minimum(_lerp(p[52], 0.0, 8.0) * radius, 2 * reach)
+    smudges = _splat_quarter(_seeds(noise[:, 7:8], 1 - density, density, 0.4),
+                             _disc_kernels(radius, streak, angle, softness, QUARTER_KERNEL))
+    return smudges * _col(_lerp(p[54], 0.3, 0.8))
+
+
 def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: torch.Tensor,
          clean: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Flakes from far specks to near blobs, alpha-composited, and a whitening veil."""
@@ -348,7 +377,7 @@ def snow(x: torch.Tensor, p: list[torch.Tensor], noise: torch.Tensor, field: tor
                         _disc_kernels(_lerp(p[36], 1.5, 6.0), torch.zeros_like(angle), angle,
                                       _lerp(p[37], 0.5, 2.0), HALF_KERNEL))
     alpha = (specks + flakes + 0.7 * blobs) * _col(_lerp(p[38], 0.5, 1.0))
-    alpha = alpha.clamp(0, 1)
+    alpha = (alpha + _nearest_smudges(p, noise, angle)).clamp(0, 1)
     white = _rgb(0.94, 0.96, 1.0, x)
     out = x * (1 - alpha) + alpha * white
     # the whitening veil in half the snowfalls, mostly faint (up to 0.25; it was in seven in ten,

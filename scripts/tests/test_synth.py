@@ -107,6 +107,7 @@ class SnowfallKindsTest(unittest.TestCase):
         params[0, 31] = 0.0   # the fewest middle flakes
         params[0, 39] = 0.0   # no veil: count the flakes alone
         params[0, 49] = u_kind
+        params[0, 50] = 0.9   # no smudges at the lens (NearestSmudgesTest)
         clean = torch.full((1, 3, 128, 128), 0.3)
         return synth.degrade(clean, synth.config_flags("snow")[None], params, noise)[0] - clean
 
@@ -116,6 +117,36 @@ class SnowfallKindsTest(unittest.TestCase):
         self.assertGreater(touched(specks), 0.3)
         self.assertLess(touched(near), touched(specks) / 4)
         self.assertGreater(near.amax().item(), 0.3)  # the flakes are there, and bright
+
+
+class NearestSmudgesTest(unittest.TestCase):
+    """Half the snowfalls have a few large soft flakes at the lens, stretched by their motion."""
+
+    def one_smudge(self, u_present, u_streak):
+        params = torch.rand(1, synth.N_PARAMS, generator=torch.Generator().manual_seed(4))
+        params[0, 27] = 0.5          # angle 0: falling straight down
+        params[0, 50] = u_present
+        params[0, 51] = 0.25         # radius 3 at quarter resolution
+        params[0, 52] = u_streak
+        noise = torch.full((1, synth.N_NOISE, 256, 256), 0.5)
+        noise[0, 7, 128, 128] = 0.99999   # one seed, in the top window the smudges draw from
+        p = [params[:, i] for i in range(synth.N_PARAMS)]
+        return synth._nearest_smudges(p, noise, synth._lerp(p[27], -0.9, 0.9))[0, 0]
+
+    def extent(self, alpha):
+        rows, cols = torch.nonzero(alpha > 0.05, as_tuple=True)
+        return (rows.max() - rows.min() + 1).item(), (cols.max() - cols.min() + 1).item()
+
+    def test_absent_from_half_the_snowfalls(self):
+        self.assertEqual(self.one_smudge(0.6, 0.5).abs().max().item(), 0.0)
+
+    def test_large_soft_and_stretched_along_the_fall(self):
+        still_h, still_w = self.extent(self.one_smudge(0.49, 0.0))
+        moving_h, moving_w = self.extent(self.one_smudge(0.49, 1.0))
+        self.assertGreater(still_w, 16)                  # larger than any half-resolution blob
+        self.assertLess(abs(still_h - still_w), 3)       # round when still
+        self.assertGreater(moving_h, 3 * moving_w)       # long along the vertical fall
+        self.assertLess(abs(moving_w - still_w), 3)
 
 
 if __name__ == "__main__":
