@@ -43,6 +43,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'parser-interval', type: 'string', value: '<n>', key: 'model.parserInterval', help: 'run the parser every n frames, reusing its maps in between' },
   { name: 'ensemble', type: 'string', value: '<auto|1|2|4>', key: 'model.ensemble', help: 'restore each frame as the mean of 1, 2 (+ mirrored) or 4 (+ both moved half a block) views, better at that many times the cost; auto: 4 for images, 2 for video files, 1 live and in eval' },
   { name: 'temporal-filter', type: 'string', value: '<auto|off>', key: 'model.temporalFilter', help: 'video: lower the rain and snow the model left in still parts of the picture, from the previous frames (off: each frame alone)' },
+  { name: 'pass-through-below', type: 'string', value: '<0-1>', key: 'model.passThroughBelow', help: 'video files: keep frames whose largest parser weight is below this as they came in, faded over half a second at each switch (0: restore every frame)' },
   { name: 'crf', type: 'string', value: '<0-51>', key: 'encode.crf', help: 'H.264 quality, lower is better' },
   { name: 'preset', type: 'string', value: '<name>', key: 'encode.preset', help: 'x264 preset, ultrafast … veryslow' },
   { name: 'jpeg-quality', type: 'string', value: '<1-100>', key: 'image.jpegQuality', help: 'quality of jpg outputs' },

@@ -32,7 +32,9 @@ export function formatSummary(s: RunSummary, verb = 'restored'): string {
     s.startupSec !== undefined && s.steadyFps !== undefined && s.frames > 1
       ? `; ${s.steadyFps.toFixed(1)} fps after ${s.startupSec.toFixed(1)} s of start-up`
       : '';
-  return `${verb} ${n} ${unit} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps${steady}) -> ${s.output}`;
+  // Frames kept as they came in are written, not restored: say how many, or the count misleads.
+  const clear = s.clearFrames ? `, ${s.clearFrames} of them clear and kept as they were` : '';
+  return `${verb} ${n} ${unit}${clear} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps${steady}) -> ${s.output}`;
 }
 
 /** The `--json` document. */

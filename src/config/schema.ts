@@ -60,6 +60,12 @@ export const modelSchema = z
      * from the previous frames (`src/temporal/transient-filter.ts`); `off` restores each frame alone.
      */
     temporalFilter: z.enum(TEMPORAL_FILTERS),
+    /**
+     * Video files: frames whose largest parser weight is below this are kept as they came in,
+     * with half-second fades at each switch (`src/restore/clear-scene-fade.ts`); 0 restores
+     * every frame. Live streams have their own, `serve.passThroughBelow`.
+     */
+    passThroughBelow: z.number().min(0).max(1),
   })
   .strict();
 

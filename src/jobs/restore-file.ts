@@ -60,6 +60,7 @@ export async function runFileJob(plan: FilePlan, config: FileJobConfig, hooks: F
       encode: config.encode,
       image: config.image,
       temporalFilter: config.model.temporalFilter,
+      passThroughBelow: config.model.passThroughBelow,
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
       startedAt,
       ...(view === undefined ? {} : { onProgress: (p) => view.update(p) }),

@@ -13,6 +13,12 @@ export interface RestoreRunOptions {
   readonly image: { readonly jpegQuality: number; readonly webpQuality: number };
   /** Video: `auto` lowers the weather the model left in still parts from the previous frames (`model.temporalFilter`); absent = off. */
   readonly temporalFilter?: 'auto' | 'off';
+  /**
+   * Video: frames whose largest parser weight is below this are written as they came in, with
+   * half-second fades between restored and clear stretches (`model.passThroughBelow`,
+   * `clear-scene-fade.ts`); 0 or absent restores every frame.
+   */
+  readonly passThroughBelow?: number;
   /** Aborting it (Ctrl-C) stops after the frame in flight; the output keeps what was done. */
   readonly signal?: AbortSignal;
   /** Called after each frame or image. */
@@ -65,6 +71,8 @@ export interface RunSummary {
   /** Set when the input was damaged or truncated; the output holds every frame before it. */
   readonly damage: InputDamage | null;
   readonly warnings: readonly string[];
+  /** Videos with `passThroughBelow` on: frames written exactly as they came in (clear scenes). */
+  readonly clearFrames?: number;
   /** Image directories: what became of each image (`frames` counts those restored in this run). */
   readonly files?: ImageDirFiles;
 }

@@ -7,8 +7,10 @@
 import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
 import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage, type SizeChange } from '../media/index.js';
+import type { RgbFrame } from '../frame.js';
 import type { RestoreResult } from '../model/types.js';
 import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
+import { ClearSceneFade, blendInto } from './clear-scene-fade.js';
 import { commitOutput, discardOutput, temporaryName } from './publish-output.js';
 import { StageTimes } from './stage-times.js';
 import type { RestoreRunOptions, RunSummary } from './types.js';
@@ -16,6 +18,8 @@ import type { RestoreRunOptions, RunSummary } from './types.js';
 interface InFlight {
   readonly frame: DecodedFrame;
   readonly result: Promise<RestoreResult>;
+  /** The frame's pixels as decoded, kept for the clear-scene fade (the restorer may take the buffer). */
+  readonly source: RgbFrame | null;
 }
 
 /**
@@ -49,6 +53,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
   const inFlight: InFlight[] = [];
   // Frames are emitted in order, so the filter sees them as the clip plays.
   const temporal = options.temporalFilter === 'auto' ? new TransientFilter() : null;
+  const fade = options.passThroughBelow ? new ClearSceneFade(options.passThroughBelow) : null;
   try {
     const { crf, preset, threads } = options.encode;
     writer = await VideoWriter.create(tmp, reader, { crf, preset, ...(threads === undefined ? {} : { threads }), log: log.child('media') });
@@ -56,8 +61,21 @@ export async function restoreVideo(input: string, output: string, options: Resto
     const emit = async (job: InFlight): Promise<void> => {
       const result = await times.timeAsync('wait', () => job.result);
       times.addAll(result.timings, 'model.');
-      if (temporal) times.time('temporal', () => temporal.apply(result.frame, weatherToFilter(result.weights)));
-      times.time('encode', () => w.writeFrame(result.frame, job.frame.pts, job.frame.duration));
+      const wasClear = fade?.clear;
+      const share = fade && job.source ? fade.next(result.weights) : 1;
+      if (fade && fade.clear !== wasClear && result.weights) {
+        const level = Math.max(...result.weights).toFixed(2);
+        log.debug(`frame ${w.frames}: ${fade.clear ? `clear (largest parser weight ${level}), kept as it came in` : `weather (largest parser weight ${level}), restored`}`);
+      }
+      let out = result.frame;
+      if (share === 0) {
+        out = job.source!;
+        temporal?.reset(); // its history holds restored frames only
+      } else {
+        if (temporal) times.time('temporal', () => temporal.apply(result.frame, weatherToFilter(result.weights)));
+        if (share < 1) times.time('fade', () => blendInto(result.frame, job.source!, share));
+      }
+      times.time('encode', () => w.writeFrame(out, job.frame.pts, job.frame.duration));
       firstOutAt ??= performance.now();
       options.onProgress?.({ done: w.frames, total: info.expectedFrames, elapsedSec: (performance.now() - t0) / 1000 });
     };
@@ -79,7 +97,9 @@ export async function restoreVideo(input: string, output: string, options: Resto
       // one, then encode the oldest while the model works: decode, model and encode overlap.
       const oldest = inFlight.length >= (restorer.concurrency ?? 1) ? inFlight.shift() : undefined;
       if (oldest) await times.timeAsync('wait', () => oldest.result);
-      inFlight.push({ frame: item.frame, result: restorer.restore(item.frame.rgb) });
+      // A copy before the restorer may transfer the buffer to its worker (a memcpy: about 1 ms at 1080p).
+      const source = fade ? { ...item.frame.rgb, data: new Uint8Array(item.frame.rgb.data) } : null;
+      inFlight.push({ frame: item.frame, source, result: restorer.restore(item.frame.rgb) });
       if (oldest) await emit(oldest);
     }
     while (inFlight.length > 0) await emit(inFlight.shift()!);
@@ -128,6 +148,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
     interrupted,
     damage,
     warnings,
+    ...(fade ? { clearFrames: fade.keptFrames } : {}),
   };
 }
 

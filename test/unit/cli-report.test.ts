@@ -51,6 +51,7 @@ describe('cli/report', () => {
   it('the summary line says how many of how many', () => {
     assert.equal(formatSummary(summary()), 'restored 80 frames in 4.0 s (20.0 fps) -> out.mp4');
     assert.match(formatSummary(summary({ frames: 49, expectedFrames: 100 })), /restored 49 of 100 frames/);
+    assert.match(formatSummary(summary({ clearFrames: 30 })), /restored 80 frames, 30 of them clear and kept as they were in 4.0 s/);
   });
 
   it('a video summary gives the steady rate after start-up, the JSON both rounded', () => {
