@@ -31,6 +31,7 @@ const READS: Readonly<Record<CommandName, Reads>> = {
     ignores: {
       'model.streams': null,
       'model.parserInterval': 'serve.parserInterval',
+      'model.passThroughBelow': 'serve.passThroughBelow',
       'encode.crf': 'serve.encoder.crf',
       'encode.preset': 'serve.encoder.preset',
       'encode.threads': 'serve.encoder.threads',
@@ -40,7 +41,8 @@ const READS: Readonly<Record<CommandName, Reads>> = {
     keys: ['model', 'synth', 'eval', 'image', 'log'],
     // Every benchmark image is a new scene: the parser runs on each, one stream at a time.
     // synth.weather is read by `--clip` only (the clean clip is degraded with it first).
-    ignores: { 'model.streams': null, 'model.parserInterval': null },
+    // model.passThroughBelow is a file restore's: the benchmark and --clip measure the model itself.
+    ignores: { 'model.streams': null, 'model.parserInterval': null, 'model.passThroughBelow': null },
   },
   // `queue add` only enqueues: the workers restore, with their own model and encode settings.
   queue: { keys: ['queue', 'output', 'log'], ignores: { 'queue.concurrency': null, 'queue.metricsPort': null } },

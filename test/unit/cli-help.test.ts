@@ -59,6 +59,10 @@ describe('cli/help', () => {
     // f2d eval reads synth.weather for --clip (the clean clip is degraded with it first).
     assert.match(flagEntry(commandHelp('eval'), 'weather') ?? '', /synth\.weather/);
     assert.ok(commandReads('degrade', 'synth.weather') && flagEntry(commandHelp('degrade'), 'weather') !== null);
+    // Clear frames of files pass through by model.passThroughBelow; live streams by serve.passThroughBelow.
+    assert.match(flagEntry(restore, 'pass-through-below') ?? '', /model\.passThroughBelow, default 0\.05/);
+    assert.equal(flagEntry(serve, 'pass-through-below'), null);
+    assert.equal(flagEntry(commandHelp('eval'), 'pass-through-below'), null, 'the benchmark measures the model itself');
   });
 
   it('f2d --help lists every command and the common flags', () => {
