@@ -31,6 +31,7 @@ import torch.nn.functional as F
 
 from . import synth, synth_independent
 from .checkpoint import is_compact, load_compact
+from .despeckle import despeckle
 from .model import CONFIGS, SIZE_MULTIPLE, UNSHUFFLE, F2DConfig, F2DNet, count_parameters, timestep_embedding
 from .transport import T_STEPS
 from .velocity_graph import K_GRID, export_velocity
@@ -115,6 +116,8 @@ class RestorerGraph(nn.Module):
         restored = x + f
         if m.smoother is not None:
             restored = m.smoother(restored, m.smoother.gates(h, maps))
+        if m.cfg.despeckle:
+            restored = despeckle(restored, maps, weights)
         return to_uint8(restored).permute(0, 2, 3, 1), alpha
 
 
