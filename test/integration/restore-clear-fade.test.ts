@@ -28,7 +28,7 @@ class InvertingRestorer implements FrameRestorer {
 }
 
 async function frames(path: string): Promise<Uint8Array[]> {
-  const reader = await VideoReader.open(path, { log: createLogger('test', 'error') });
+  const reader = await VideoReader.open(path, { log: createLogger('test', 'error', () => {}) });
   const out: Uint8Array[] = [];
   try {
     for (let item = reader.next(); item.kind !== 'end'; item = reader.next()) {
@@ -55,12 +55,14 @@ describe('restore: clear scenes of a video pass through (passThroughBelow)', fun
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  let lines: string[];
   const run = (name: string, passThroughBelow: number | undefined) => {
     const input = join(dir, 'weather-comes.mp4');
     const output = join(dir, `${name}.mp4`);
+    lines = [];
     return restore(input, output, {
       restorer: new InvertingRestorer(20),
-      log: createLogger('test', 'error'),
+      log: createLogger('test', 'debug', (line) => lines.push(line)),
       overwrite: true,
       encode: { crf: 12, preset: 'ultrafast' },
       image: { jpegQuality: 95, webpQuality: 95 },
@@ -73,6 +75,11 @@ describe('restore: clear scenes of a video pass through (passThroughBelow)', fun
     const { summary, output, input } = await run('faded', 0.05);
     assert.equal(summary.frames, 50);
     assert.equal(summary.clearFrames, 20);
+    const switches = lines.filter((l) => /frame \d+: (clear|weather)/.test(l));
+    assert.deepEqual(switches.map((l) => l.replace(/^f2d:\S+ /, '')), [
+      'frame 0: clear (largest parser weight 0.02), kept as it came in',
+      'frame 20: weather (largest parser weight 0.95), restored',
+    ]);
     const [ins, outs] = [await frames(input), await frames(output)];
     const diff = ins.map((f, i) => meanAbsDiff(f, outs[i]!));
     const inverted = ins.map((f) => meanAbsDiff(f, f.map((v) => 255 - v)));
