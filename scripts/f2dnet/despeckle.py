@@ -11,9 +11,10 @@ hazy or dark one, is left alone.
 Measured as a fixed step on the restorations of stage lite-snow3 midway (16 validation photos
 at 384 px, PSNR per photo): independent rain +0.25 dB, snow +0.25, haze_snow +0.11, low_rain
 −0.05; training synthesis rain +0.19, snow +0.13 (scripts/README.md). Wider openings (5, 7) or
-a horizontal 1×5 line did no better over rain and snow together. It has no parameters: the gate is the parser's, taken as it is
-(detached in training, so the parser's maps keep saying where rain and snow are rather than
-learning to steer this step). The cost is two poolings over the full-resolution frame.
+a horizontal 1×5 line did no better over rain and snow together. It has no parameters: the
+gate is the parser's, taken as it is (detached in training, so the parser's maps keep saying
+where rain and snow are rather than learning to steer this step). The cost is two poolings
+over the full-resolution frame.
 """
 from __future__ import annotations
 

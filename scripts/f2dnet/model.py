@@ -15,8 +15,8 @@ a 1–3 px flake or streak lies; lite's experts (``expert_pixels``) and a small 
 (1.47 GMAC at 640×368 with both, against 1.37 without). What the correction still cannot
 cancel pixel by pixel (sensor noise, faint streaks) a gated guided filter smooths at full
 resolution (``smoother``, see smoother.py), and where the parser sees rain or snow the bright
-remains narrower than 3 pixels are opened away (``despeckle``, see despeckle.py). Normalisation layers are left out
-(GroupNorm costs a reshape + instance-norm per block on onnxruntime's CPU provider); FiLM from
+remains narrower than 3 pixels are opened away (``despeckle``, see despeckle.py).
+Normalisation layers are left out (GroupNorm costs a reshape + instance-norm per block on onnxruntime's CPU provider); FiLM from
 the time embedding modulates each residual block instead.
 """
 from __future__ import annotations

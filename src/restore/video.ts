@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { F2dError } from '../errors.js';
 import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage, type SizeChange } from '../media/index.js';
 import type { RgbFrame } from '../frame.js';
+import { degradationLevel } from '../model/scene-cut.js';
 import type { RestoreResult } from '../model/types.js';
 import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
 import { ClearSceneFade, blendInto } from './clear-scene-fade.js';
@@ -64,7 +65,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
       const wasClear = fade?.clear;
       const share = fade && job.source ? fade.next(result.weights) : 1;
       if (fade && fade.clear !== wasClear && result.weights) {
-        const level = Math.max(...result.weights).toFixed(2);
+        const level = degradationLevel(result.weights).toFixed(2);
         log.debug(`frame ${w.frames}: ${fade.clear ? `clear (largest parser weight ${level}), kept as it came in` : `weather (largest parser weight ${level}), restored`}`);
       }
       let out = result.frame;
