@@ -33,7 +33,8 @@ export function formatSummary(s: RunSummary, verb = 'restored'): string {
       ? `; ${s.steadyFps.toFixed(1)} fps after ${s.startupSec.toFixed(1)} s of start-up`
       : '';
   // Frames kept as they came in are written, not restored: say how many, or the count misleads.
-  const clear = s.clearFrames ? `, ${s.clearFrames} of them clear and kept as they were` : '';
+  const parsedOnly = s.parsedOnlyFrames ? ` (${s.parsedOnlyFrames} by the parser alone, the restorer skipped)` : '';
+  const clear = s.clearFrames ? `, ${s.clearFrames} of them clear and kept as they were${parsedOnly}` : '';
   return `${verb} ${n} ${unit}${clear} in ${s.seconds.toFixed(1)} s (${s.fps.toFixed(1)} fps${steady}) -> ${s.output}`;
 }
 

@@ -1,5 +1,5 @@
 import { degradationLevel } from '../model/scene-cut.js';
-import type { FrameRestorer, RestoreResult } from '../model/types.js';
+import type { FrameRestorer, ParserMaps } from '../model/types.js';
 import { nowMs } from '../clock.js';
 import { ParserSchedule, type ParserScheduleOptions } from '../model/parser-schedule.js';
 import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
@@ -18,8 +18,9 @@ export interface FrameProcessorOptions extends Omit<ParserScheduleOptions, 'watc
 
 /**
  * Turns one live frame into a {@link ProcessedFrame}: plans the parser
- * (interval, scene cut), skips the model while the scene is clean, and
- * otherwise calls the restorer.
+ * (interval, scene cut), skips the model while the scene is clean (running the
+ * parser alone when it is due, where the restorer offers that), and otherwise
+ * calls the restorer.
  *
  * Stateful across frames (the parser plan and the last weights), so one
  * instance serves one stream. Never called concurrently: the scheduler keeps
@@ -60,10 +61,21 @@ export class FrameProcessor {
       return { source: frame, output: frame, passThrough: true, parse, weights: this.#weights, maps: null, startMs, timings: {} };
     }
     // A real copy: Buffer#slice() would share memory, and the restorer may transfer (detach) it.
-    const copy = { width: frame.width, height: frame.height, data: new Uint8Array(frame.data) };
+    const copy = () => ({ width: frame.width, height: frame.height, data: new Uint8Array(frame.data) });
+    if (parse !== null && this.#passing && this.#restorer.parse) {
+      // Still clear? The parser alone says so, for a fraction of a restoration's time.
+      const parsed = await this.#restorer.parse(copy());
+      this.#weights = parsed.weights;
+      this.#passing = degradationLevel(parsed.weights) < this.#passBelow;
+      if (this.#passing) {
+        const timings = { ...parsed.timings, restore: nowMs() - startMs };
+        return { source: frame, output: frame, passThrough: true, parse, weights: this.#weights, maps: quantiseMaps(parsed.maps), startMs, timings };
+      }
+      // The weather is back: this frame is restored, below, with the parser run afresh.
+    }
     // The decision is made here for every frame: the restorer's own schedule never sees the
     // frames passed through, so it must not decide.
-    const result = await this.#restorer.restore(copy, { reparse: parse !== null });
+    const result = await this.#restorer.restore(copy(), { reparse: parse !== null });
     const restoreMs = nowMs() - startMs;
     if (result.weights !== undefined) this.#weights = result.weights;
     if (parse !== null) {
@@ -76,7 +88,7 @@ export class FrameProcessor {
       this.#temporal.apply(result.frame, weatherToFilter(this.#weights));
       temporalMs = nowMs() - t0;
     }
-    const maps = quantiseMaps(result);
+    const maps = quantiseMaps(result.maps);
     return {
       source: frame,
       output: this.#passing ? frame : result.frame,
@@ -91,11 +103,10 @@ export class FrameProcessor {
 }
 
 /**
- * Quantises the parser maps of a restore result (planar float32, 4 planes in
- * [0, 1]) to 8-bit planes for the viewer; `null` when the parser did not run.
+ * Quantises the parser maps of a restore or parse result (planar float32, 4
+ * planes in [0, 1]) to 8-bit planes for the viewer; `null` when the parser did not run.
  */
-export function quantiseMaps(result: RestoreResult): ViewerMaps | null {
-  const maps = result.maps;
+export function quantiseMaps(maps: ParserMaps | undefined): ViewerMaps | null {
   if (maps === undefined) return null;
   const plane = maps.width * maps.height;
   if (maps.data.length < plane * 4) return null;

@@ -21,7 +21,7 @@ import { F2dError, InvalidStateError } from '../errors.js';
 import { loadManifest } from './manifest.js';
 import { OnnxRestorer } from './onnx-restorer.js';
 import { streamInterval } from './parser-schedule.js';
-import type { FrameRestorer, RestoreOptions, RestoreResult, RestorerOptions } from './types.js';
+import type { FrameRestorer, ParseResult, RestoreOptions, RestoreResult, RestorerOptions } from './types.js';
 import type { RgbFrame } from '../frame.js';
 
 /** Largest frame (pixels) automatic mode runs several streams on. */
@@ -86,17 +86,23 @@ export class RestorerPool implements FrameRestorer {
   }
 
   restore(frame: RgbFrame, options?: RestoreOptions): Promise<RestoreResult> {
-    if (this.closed) return Promise.reject(new InvalidStateError('ERR_MODEL_CLOSED', 'restore() called after close()'));
-    const members = this.members;
-    if (members) return this.dispatch(members, frame, options);
-    this.starting ??= this.start(frame.width * frame.height);
-    return this.starting.then((m) => this.dispatch(m, frame, options));
+    return this.dispatch('restore', frame, (member) => member.restore(frame, options));
   }
 
-  private dispatch(members: OnnxRestorer[], frame: RgbFrame, options?: RestoreOptions): Promise<RestoreResult> {
-    const member = members[this.next % members.length]!;
-    this.next++;
-    return member.restore(frame, options);
+  /**
+   * Runs the parser alone on the next stream in turn, as `restore()` takes them: over a stretch
+   * of parse-only frames every stream parses a recent frame, so none restores from old maps after it.
+   */
+  parse(frame: RgbFrame): Promise<ParseResult> {
+    return this.dispatch('parse', frame, (member) => member.parse(frame));
+  }
+
+  private dispatch<T>(call: string, frame: RgbFrame, run: (member: OnnxRestorer) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new InvalidStateError('ERR_MODEL_CLOSED', `${call}() called after close()`));
+    const pick = (members: OnnxRestorer[]): Promise<T> => run(members[this.next++ % members.length]!);
+    if (this.members) return pick(this.members);
+    this.starting ??= this.start(frame.width * frame.height);
+    return this.starting.then(pick);
   }
 
   private async start(pixels: number): Promise<OnnxRestorer[]> {

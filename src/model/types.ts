@@ -80,6 +80,13 @@ export interface FrameRestorer {
    */
   readonly concurrency?: number;
   restore(frame: RgbFrame, options?: RestoreOptions): Promise<RestoreResult>;
+  /**
+   * Runs the parser alone (a few ms against tens for a restoration), for callers that skip
+   * the restorer while the scene is clear. Its maps and weights become the parser output the
+   * next {@link restore} calls may reuse. Like `restore()`, it may transfer `frame.data`'s
+   * buffer. Absent: the caller restores every frame.
+   */
+  parse?(frame: RgbFrame): Promise<ParseResult>;
   close(): Promise<void>;
 }
 

@@ -40,6 +40,15 @@ export class ClearSceneFade {
     return this.#clear;
   }
 
+  /**
+   * Whether the last frame was output exactly as it came in and the scene still counts as
+   * clear: the next frame needs the parser's verdict, and a restoration only if that verdict
+   * turns the scene to weather.
+   */
+  get keeping(): boolean {
+    return this.#clear && this.#share === 0;
+  }
+
   /** Frames output exactly as they came in. */
   get keptFrames(): number {
     return this.#keptFrames;

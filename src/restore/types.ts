@@ -73,6 +73,8 @@ export interface RunSummary {
   readonly warnings: readonly string[];
   /** Videos with `passThroughBelow` on: frames written exactly as they came in (clear scenes). */
   readonly clearFrames?: number;
+  /** Of those, the frames the restorer never ran on: the parser alone kept them (see `video.ts`). */
+  readonly parsedOnlyFrames?: number;
   /** Image directories: what became of each image (`frames` counts those restored in this run). */
   readonly files?: ImageDirFiles;
 }

@@ -9,16 +9,23 @@ import { F2dError } from '../errors.js';
 import { VideoReader, VideoWriter, type DecodedFrame, type InputDamage, type SizeChange } from '../media/index.js';
 import type { RgbFrame } from '../frame.js';
 import { degradationLevel } from '../model/scene-cut.js';
-import type { RestoreResult } from '../model/types.js';
+import type { ParseResult, RestoreResult } from '../model/types.js';
 import { TransientFilter, weatherToFilter } from '../temporal/transient-filter.js';
 import { ClearSceneFade, blendInto } from './clear-scene-fade.js';
 import { commitOutput, discardOutput, temporaryName } from './publish-output.js';
 import { StageTimes } from './stage-times.js';
 import type { RestoreRunOptions, RunSummary } from './types.js';
 
+/**
+ * What the model did with one frame: restored it, or, while a clear scene is kept as it came
+ * in, only parsed it (the parser is a few ms, a restoration tens: a clear stretch goes that
+ * much faster).
+ */
+type FrameWork = { readonly kind: 'restored'; readonly result: RestoreResult } | { readonly kind: 'parsed'; readonly parse: ParseResult };
+
 interface InFlight {
   readonly frame: DecodedFrame;
-  readonly result: Promise<RestoreResult>;
+  readonly work: Promise<FrameWork>;
   /** The frame's pixels as decoded, kept for the clear-scene fade (the restorer may take the buffer). */
   readonly source: RgbFrame | null;
 }
@@ -55,30 +62,56 @@ export async function restoreVideo(input: string, output: string, options: Resto
   // Frames are emitted in order, so the filter sees them as the clip plays.
   const temporal = options.temporalFilter === 'auto' ? new TransientFilter() : null;
   const fade = options.passThroughBelow ? new ClearSceneFade(options.passThroughBelow) : null;
+  // Clear frames the restorer never ran on, and how many restorations after such a stretch
+  // must run the parser afresh (each stream's, and each ensemble view's, maps are older).
+  let parsedOnlyFrames = 0;
+  let reparseAfterClear = 0;
   try {
     const { crf, preset, threads } = options.encode;
     writer = await VideoWriter.create(tmp, reader, { crf, preset, ...(threads === undefined ? {} : { threads }), log: log.child('media') });
     const w = writer;
-    const emit = async (job: InFlight): Promise<void> => {
-      const result = await times.timeAsync('wait', () => job.result);
+    // A frame that was only parsed and turned out to bring the weather back is restored now,
+    // from the kept copy (copied again: the restorer may take the buffer).
+    const restoreLate = async (source: RgbFrame): Promise<RestoreResult> => {
+      const result = await times.timeAsync('wait', () => restorer.restore({ ...source, data: new Uint8Array(source.data) }, { reparse: true }));
       times.addAll(result.timings, 'model.');
+      return result;
+    };
+    const emit = async (job: InFlight): Promise<void> => {
+      const work = await times.timeAsync('wait', () => job.work);
+      times.addAll(work.kind === 'restored' ? work.result.timings : work.parse.timings, 'model.');
+      const weights = work.kind === 'restored' ? work.result.weights : work.parse.weights;
       const wasClear = fade?.clear;
-      const share = fade && job.source ? fade.next(result.weights) : 1;
-      if (fade && fade.clear !== wasClear && result.weights) {
-        const level = degradationLevel(result.weights).toFixed(2);
+      const share = fade && job.source ? fade.next(weights) : 1;
+      if (fade && fade.clear !== wasClear && weights) {
+        const level = degradationLevel(weights).toFixed(2);
         log.debug(`frame ${w.frames}: ${fade.clear ? `clear (largest parser weight ${level}), kept as it came in` : `weather (largest parser weight ${level}), restored`}`);
       }
-      let out = result.frame;
+      let out: RgbFrame;
       if (share === 0) {
         out = job.source!;
+        if (work.kind === 'parsed') parsedOnlyFrames++;
         temporal?.reset(); // its history holds restored frames only
       } else {
+        const result = work.kind === 'restored' ? work.result : await restoreLate(job.source!);
+        out = result.frame;
         if (temporal) times.time('temporal', () => temporal.apply(result.frame, weatherToFilter(result.weights)));
         if (share < 1) times.time('fade', () => blendInto(result.frame, job.source!, share));
       }
       times.time('encode', () => w.writeFrame(out, job.frame.pts, job.frame.duration));
       firstOutAt ??= performance.now();
       options.onProgress?.({ done: w.frames, total: info.expectedFrames, elapsedSec: (performance.now() - t0) / 1000 });
+    };
+    // While the scene is kept as it came in, the parser alone decides whether the next frame
+    // still is; the decision is checked again when the frame is written (`emit`).
+    const startWork = (rgb: RgbFrame): Promise<FrameWork> => {
+      if (fade?.keeping && restorer.parse) {
+        reparseAfterClear = restorer.concurrency ?? 1;
+        return restorer.parse(rgb).then((parse) => ({ kind: 'parsed', parse }));
+      }
+      const reparse = reparseAfterClear > 0;
+      if (reparse) reparseAfterClear--;
+      return restorer.restore(rgb, reparse ? { reparse } : undefined).then((result) => ({ kind: 'restored', result }));
     };
     for (;;) {
       if (signal?.aborted) {
@@ -97,10 +130,10 @@ export async function restoreVideo(input: string, output: string, options: Resto
       // With the restorer full (one frame per model stream), wait for the oldest frame, start this
       // one, then encode the oldest while the model works: decode, model and encode overlap.
       const oldest = inFlight.length >= (restorer.concurrency ?? 1) ? inFlight.shift() : undefined;
-      if (oldest) await times.timeAsync('wait', () => oldest.result);
+      if (oldest) await times.timeAsync('wait', () => oldest.work);
       // A copy before the restorer may transfer the buffer to its worker (a memcpy: about 1 ms at 1080p).
       const source = fade ? { ...item.frame.rgb, data: new Uint8Array(item.frame.rgb.data) } : null;
-      inFlight.push({ frame: item.frame, source, result: restorer.restore(item.frame.rgb) });
+      inFlight.push({ frame: item.frame, source, work: startWork(item.frame.rgb) });
       if (oldest) await emit(oldest);
     }
     while (inFlight.length > 0) await emit(inFlight.shift()!);
@@ -112,7 +145,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
     await commitOutput(tmp, output, { overwrite: options.overwrite });
   } catch (err) {
     // Let restores still in flight settle so their rejections are not left unhandled.
-    await Promise.all(inFlight.map((job) => job.result.catch(() => undefined)));
+    await Promise.all(inFlight.map((job) => job.work.catch(() => undefined)));
     writer?.abort();
     await discardOutput(tmp);
     throw err;
@@ -149,7 +182,7 @@ export async function restoreVideo(input: string, output: string, options: Resto
     interrupted,
     damage,
     warnings,
-    ...(fade ? { clearFrames: fade.keptFrames } : {}),
+    ...(fade ? { clearFrames: fade.keptFrames, parsedOnlyFrames } : {}),
   };
 }
 

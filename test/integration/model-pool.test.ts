@@ -66,6 +66,26 @@ describe('model/RestorerPool: frames restored on several workers at once', funct
     }
   });
 
+  it('parses alone on the streams in turn, as a single restorer does, starting the workers if need be', async () => {
+    const single = await OnnxRestorer.create({ ...base, threads: 1 });
+    const expected: number[][] = [];
+    try {
+      for (let k = 0; k < 3; k++) expected.push([...(await single.parse(frame(k))).weights]);
+    } finally {
+      await single.close();
+    }
+    const pool = await RestorerPool.create({ ...base, streams: 2 });
+    try {
+      const parsed = await Promise.all(Array.from({ length: 3 }, (_, k) => pool.parse(frame(k))));
+      assert.deepEqual(pool.plan, { streams: 2, threadsPerStream: 1 });
+      parsed.forEach((p, k) => assert.deepEqual([...p.weights], expected[k], `frame ${k}`));
+      assert.equal(parsed[0]!.maps.frameWidth, 64);
+    } finally {
+      await pool.close();
+    }
+    await assert.rejects(pool.parse(frame(0)), (err: unknown) => err instanceof F2dError && err.code === 'ERR_MODEL_CLOSED');
+  });
+
   it('automatic mode runs one stream with every core on frames above 1280x720', async () => {
     const pool = await RestorerPool.create({ ...base, streams: 0 });
     try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { FrameProcessor } from '../../src/live/frame-processor.js';
 import type { LiveFrame } from '../../src/live/types.js';
-import type { FrameRestorer, RestoreOptions, RestoreResult } from '../../src/model/types.js';
+import type { FrameRestorer, ParseResult, RestoreOptions, RestoreResult } from '../../src/model/types.js';
 import type { RgbFrame } from '../../src/frame.js';
 
 /**
@@ -11,7 +11,7 @@ import type { RgbFrame } from '../../src/frame.js';
  */
 class InvertingRestorer implements FrameRestorer {
   calls: boolean[] = [];
-  constructor(private readonly weightsPerParse: number[][]) {}
+  constructor(protected readonly weightsPerParse: number[][]) {}
   async restore(frame: RgbFrame, options: RestoreOptions = {}): Promise<RestoreResult> {
     const reparse = options.reparse === true;
     this.calls.push(reparse);
@@ -59,6 +59,34 @@ describe('live: FrameProcessor', () => {
     assert.deepEqual(restorer.calls, [true, true, false]);
     assert.equal(results[1]?.output.data[0], 40, 'passed-through frame is the source');
     assert.equal(results[4]?.output.data[0], 215, 'restored frame is the model output');
+  });
+
+  it('while passing a clear scene through, runs the parser alone when it is due, and restores once it sees weather', async () => {
+    /** The inverting restorer with a parser of its own, which takes the caller's buffer too. */
+    class ParsingRestorer extends InvertingRestorer {
+      parses = 0;
+      async parse(f: RgbFrame): Promise<ParseResult> {
+        this.parses++;
+        structuredClone(f.data.buffer, { transfer: [f.data.buffer as ArrayBuffer] });
+        const weights = this.weightsPerParse.shift() ?? [0, 0, 0, 0];
+        const maps = { width: 4, height: 2, frameWidth: f.width, frameHeight: f.height, data: new Float32Array(32).fill(0.25) };
+        return { maps, weights, timings: { parser: 1 } };
+      }
+    }
+    const restorer = new ParsingRestorer([[0.01, 0.02, 0, 0], [0.02, 0, 0, 0.01], [0, 0, 0.7, 0], [0, 0, 0.7, 0]]);
+    const p = new FrameProcessor(restorer, { interval: 2, sceneCutThreshold: 0, passThroughBelow: 0.05 });
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await p.process(frame(i)));
+    // 0 restores and parses (clear); 1 passes; 2 the parser alone (still clear); 3 passes;
+    // 4 the parser alone sees rain, so 4 is restored with the parser afresh (rain again); 5 restores
+    assert.deepEqual(results.map((r) => r.passThrough), [true, true, true, true, false, false]);
+    assert.equal(restorer.parses, 2);
+    assert.deepEqual(restorer.calls, [true, true, false]);
+    assert.equal(results[2]?.maps?.planes[0]?.[0], 64, 'the parse-only frame still brings the maps to the viewer');
+    assert.ok((results[2]?.timings.parser ?? -1) >= 0);
+    assert.equal(results[2]?.output.data[0], 40, 'a frame the parser alone kept is the source');
+    assert.equal(results[4]?.output.data[0], 215, 'the frame the weather came back on is restored');
+    assert.deepEqual(results[4]?.weights, [0, 0, 0.7, 0]);
   });
 
   it('always restores when pass-through is off', async () => {
