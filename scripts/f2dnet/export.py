@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from . import synth, synth_independent
 from .checkpoint import is_compact, load_compact
 from .despeckle import despeckle
+from .bounds import rain_snow_bounds
 from .model import CONFIGS, SIZE_MULTIPLE, UNSHUFFLE, F2DConfig, F2DNet, count_parameters, timestep_embedding
 from .transport import T_STEPS
 from .velocity_graph import K_GRID, export_velocity
@@ -118,6 +119,8 @@ class RestorerGraph(nn.Module):
             restored = m.smoother(restored, m.smoother.gates(h, maps))
         if m.cfg.despeckle:
             restored = despeckle(restored, maps, weights)
+        if m.cfg.bounds:
+            restored = rain_snow_bounds(restored, x, maps, weights)
         return to_uint8(restored).permute(0, 2, 3, 1), alpha
 
 

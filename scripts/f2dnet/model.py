@@ -15,7 +15,9 @@ a 1–3 px flake or streak lies; lite's experts (``expert_pixels``) and a small 
 (1.47 GMAC at 640×368 with both, against 1.37 without). What the correction still cannot
 cancel pixel by pixel (sensor noise, faint streaks) a gated guided filter smooths at full
 resolution (``smoother``, see smoother.py), and where the parser sees rain or snow the bright
-remains narrower than 3 pixels are opened away (``despeckle``, see despeckle.py).
+remains narrower than 3 pixels are opened away (``despeckle``, see despeckle.py) and the input
+bounds the restoration, from above by itself and from below by its lower envelope (``bounds``,
+see bounds.py).
 Normalisation layers are left out (GroupNorm costs a reshape + instance-norm per block on onnxruntime's CPU provider); FiLM from
 the time embedding modulates each residual block instead.
 """
@@ -29,6 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .despeckle import despeckle
+from .bounds import rain_snow_bounds
 from .smoother import OutputSmoother
 
 N_FACTORS = 4
@@ -49,17 +52,18 @@ class F2DConfig:
     expert_pixels: bool = False                    # experts also read the input's 4×4 blocks
     smoother: bool = False                         # gated edge-preserving smoothing of the output
     despeckle: bool = False                        # thin bright remains opened away under rain and snow
+    bounds: bool = False                           # under rain and snow, within the input and its lower envelope
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 CONFIGS = {
-    "lite": F2DConfig(detail=32, expert_pixels=True, smoother=True, despeckle=True),
+    "lite": F2DConfig(detail=32, expert_pixels=True, smoother=True, despeckle=True, bounds=True),
     # base is lite with twice the channels and one more bottleneck block, and the same embeddings,
     # parser and gate, so f2dnet.grow can start it from the lite campaign's weights
     "base": F2DConfig(widths=(48, 96, 192), emb=64, expert=32, parser=16, freq=32, mid_blocks=3, detail=32,
-                      expert_pixels=True, smoother=True, despeckle=True),
+                      expert_pixels=True, smoother=True, despeckle=True, bounds=True),
     "tiny": F2DConfig(widths=(8, 16, 16), emb=16, expert=4, parser=4, freq=8, heads=2, mid_blocks=1),
 }
 
@@ -283,6 +287,9 @@ class F2DNet(nn.Module):
         if self.cfg.despeckle:
             # the parser's maps say where rain and snow are; they are not trained to steer this step
             f = despeckle(x_t + f, maps.detach(), weights.detach()) - x_t
+        if self.cfg.bounds and not self.training:
+            # at inference only: in training it would hide from the loss the errors it corrects
+            f = rain_snow_bounds(x_t + f, x_cond, maps, weights) - x_t
         return f, alpha
 
     def forward_subpixel(self, xu_t: torch.Tensor, k: torch.Tensor, xu_cond: torch.Tensor,
