@@ -5,7 +5,8 @@ import unittest
 
 import torch
 
-from f2dnet.bounds import SIZE, lower_envelope, rain_snow_bounds
+from f2dnet import bounds
+from f2dnet.bounds import SIZE, lower_envelope
 from f2dnet.despeckle import opening
 from f2dnet.export import RestorerGraph, to_model_range
 from f2dnet.model import CONFIGS
@@ -13,6 +14,11 @@ from f2dnet.model import CONFIGS
 from .test_pixel_inputs import random_model
 
 TINY_BOUNDS = dataclasses.replace(CONFIGS["tiny"], bounds=True)
+
+
+def rain_snow_bounds(*args):
+    """Both bounds, the ceiling on (the shipped graphs leave it off: ``bounds.CEILING``)."""
+    return bounds.rain_snow_bounds(*args, ceiling=True)
 
 
 def rainy_scene() -> torch.Tensor:
@@ -35,7 +41,10 @@ class LowerEnvelopeTest(unittest.TestCase):
     def test_is_the_square_opening_without_the_bright_things_narrower_than_its_size(self):
         x = rainy_scene()
         env = lower_envelope(x)
-        self.assertTrue(torch.allclose(env, opening(x, SIZE)), "separable passes = the square opening")
+        smooth = torch.nn.functional.avg_pool2d(torch.rand(1, 3, 96, 96, generator=torch.Generator().manual_seed(0)) * 2 - 1, 5, 1, 2)
+        exact = opening(smooth, SIZE)
+        gap = (lower_envelope(smooth) - exact).abs().mean().item()
+        self.assertLess(gap, 0.1 * (smooth - exact).abs().mean().item(), "at half resolution, close to the square opening")
         self.assertTrue((env <= x + 1e-6).all(), "never brighter than the image")
         self.assertAlmostEqual(env[0, 0, 20, 9].item(), -0.2, places=5)                 # the streak is gone
         self.assertTrue(torch.allclose(env[..., 6, :], x[..., 6, :]))                   # dark detail kept
@@ -104,8 +113,9 @@ class BoundsInModelTest(unittest.TestCase):
             model.cfg = dataclasses.replace(model.cfg, bounds=False)
             without, _ = RestorerGraph(model)(img, maps, weights)
         self.assertLessEqual((ref.int() - out.int()).abs().max().item(), 1)
-        self.assertGreater((out.int() - without.int()).abs().float().mean().item(), 0.5)
-        self.assertTrue((out.int() <= img.int() + 1).all(), "under full rain and no low light, never above the input")
+        self.assertGreater((out.int() - without.int()).abs().float().mean().item(), 0.1)
+        envelope = ((lower_envelope(to_model_range(img)) + 1) * 127.5).permute(0, 2, 3, 1)
+        self.assertTrue((out.int() >= envelope.floor().int() - 1).all(), "under full rain and no haze, never below the envelope")
 
     def test_training_leaves_them_out(self):
         x = to_model_range((torch.rand(1, 48, 48, 3, generator=torch.Generator().manual_seed(8)) * 255).to(torch.uint8))
