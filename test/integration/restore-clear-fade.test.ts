@@ -85,6 +85,22 @@ const meanAbsDiff = (a: Uint8Array, b: Uint8Array): number => {
   return sum / a.length;
 };
 
+/**
+ * Frames 0–19 of `output` are `input` as it came in; from frame 20 (where the weather comes) the
+ * inverted restoration fades in frame by frame, and is whole after {@link FADE_FRAMES}.
+ */
+async function assertKeptThenFadedIn(input: string, output: string): Promise<void> {
+  const [ins, outs] = [await frames(input), await frames(output)];
+  const diff = ins.map((f, i) => meanAbsDiff(f, outs[i]!));
+  const inverted = ins.map((f) => meanAbsDiff(f, f.map((v) => 255 - v)));
+  for (let i = 0; i < 20; i++) assert.ok(diff[i]! < 3, `clear frame ${i} kept as it came in (${diff[i]!.toFixed(1)} levels off)`);
+  for (let i = 20; i < 20 + FADE_FRAMES - 1; i++) {
+    assert.ok(diff[i + 1]! > diff[i]!, `fading in frame by frame: ${diff.slice(19, 33).map((d) => d.toFixed(0)).join(' ')}`);
+  }
+  assert.ok(diff[20]! < 0.2 * inverted[20]!, 'the first weather frame is mostly the input still');
+  for (let i = 20 + FADE_FRAMES; i < 50; i++) assert.ok(Math.abs(diff[i]! - inverted[i]!) < 3, `frame ${i} fully restored`);
+}
+
 describe('restore: clear scenes of a video pass through (passThroughBelow)', function () {
   this.timeout(60_000);
   let dir: string;
@@ -120,15 +136,7 @@ describe('restore: clear scenes of a video pass through (passThroughBelow)', fun
       'frame 0: clear (largest parser weight 0.02), kept as it came in',
       'frame 20: weather (largest parser weight 0.95), restored',
     ]);
-    const [ins, outs] = [await frames(input), await frames(output)];
-    const diff = ins.map((f, i) => meanAbsDiff(f, outs[i]!));
-    const inverted = ins.map((f) => meanAbsDiff(f, f.map((v) => 255 - v)));
-    for (let i = 0; i < 20; i++) assert.ok(diff[i]! < 3, `clear frame ${i} kept as it came in (${diff[i]!.toFixed(1)} levels off)`);
-    for (let i = 20; i < 20 + FADE_FRAMES - 1; i++) {
-      assert.ok(diff[i + 1]! > diff[i]!, `fading in frame by frame: ${diff.slice(19, 33).map((d) => d.toFixed(0)).join(' ')}`);
-    }
-    assert.ok(diff[20]! < 0.2 * inverted[20]!, 'the first weather frame is mostly the input still');
-    for (let i = 20 + FADE_FRAMES; i < 50; i++) assert.ok(Math.abs(diff[i]! - inverted[i]!) < 3, `frame ${i} fully restored`);
+    await assertKeptThenFadedIn(input, output);
   });
 
   it('runs the parser alone on the clear frames it keeps, and restores from the frame the weather comes back', async () => {
@@ -142,14 +150,7 @@ describe('restore: clear scenes of a video pass through (passThroughBelow)', fun
     assert.equal(restoredClear.length, 20 - summary.parsedOnlyFrames!, `clear frames restored: ${restoredClear.join(' ')}`);
     for (let i = 20; i < 50; i++) assert.ok(restorer.restored.includes(i), `weather frame ${i} restored`);
     assert.ok(restorer.reparsed.length >= 1, 'the first restorations after the clear stretch run the parser afresh');
-    const [ins, outs] = [await frames(input), await frames(output)];
-    const diff = ins.map((f, i) => meanAbsDiff(f, outs[i]!));
-    const inverted = ins.map((f) => meanAbsDiff(f, f.map((v) => 255 - v)));
-    for (let i = 0; i < 20; i++) assert.ok(diff[i]! < 3, `clear frame ${i} kept as it came in (${diff[i]!.toFixed(1)} levels off)`);
-    for (let i = 20; i < 20 + FADE_FRAMES - 1; i++) {
-      assert.ok(diff[i + 1]! > diff[i]!, `fading in frame by frame: ${diff.slice(19, 33).map((d) => d.toFixed(0)).join(' ')}`);
-    }
-    for (let i = 20 + FADE_FRAMES; i < 50; i++) assert.ok(Math.abs(diff[i]! - inverted[i]!) < 3, `frame ${i} fully restored`);
+    await assertKeptThenFadedIn(input, output);
     assert.ok((summary.stages['model.parser'] ?? 0) > 0, 'the parser-only time is reported');
   });
 
