@@ -15,9 +15,9 @@ a 1–3 px flake or streak lies; lite's experts (``expert_pixels``) and a small 
 (1.47 GMAC at 640×368 with both, against 1.37 without). What the correction still cannot
 cancel pixel by pixel (sensor noise, faint streaks) a gated guided filter smooths at full
 resolution (``smoother``, see smoother.py), and where the parser sees rain or snow the bright
-remains narrower than 3 pixels are opened away (``despeckle``, see despeckle.py) and the input
-bounds the restoration, from above by itself and from below by its lower envelope (``bounds``,
-see bounds.py).
+remains narrower than 3 pixels are opened away (``despeckle``, see despeckle.py) and what went
+below the input's lower envelope is raised back towards it (``bounds``, see bounds.py; its
+ceiling, the input itself, is off in the shipped graphs).
 Normalisation layers are left out (GroupNorm costs a reshape + instance-norm per block on onnxruntime's CPU provider); FiLM from
 the time embedding modulates each residual block instead.
 """
@@ -52,7 +52,7 @@ class F2DConfig:
     expert_pixels: bool = False                    # experts also read the input's 4×4 blocks
     smoother: bool = False                         # gated edge-preserving smoothing of the output
     despeckle: bool = False                        # thin bright remains opened away under rain and snow
-    bounds: bool = False                           # under rain and snow, within the input and its lower envelope
+    bounds: bool = False                           # under rain and snow, no darker than the input's lower envelope
 
     def to_dict(self) -> dict:
         return asdict(self)
