@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -35,7 +36,7 @@ from .despeckle import despeckle
 from .bounds import rain_snow_bounds
 from .model import CONFIGS, SIZE_MULTIPLE, UNSHUFFLE, F2DConfig, F2DNet, count_parameters, timestep_embedding
 from .transport import T_STEPS
-from .velocity_graph import K_GRID, export_velocity
+from .velocity_graph import K_GRID, export_velocity, halve_weights
 
 OPSET = 17
 
@@ -145,9 +146,23 @@ def _io(name: str, dtype: str, shape: list) -> dict:
     return {"name": name, "dtype": dtype, "shape": shape}
 
 
-def export_model(model: F2DNet, out: Path, name: str, extra: dict, sigmas_scale: float = 1.0) -> dict:
+def store_exact_halves(path: Path) -> dict:
+    """Rewrites an exported graph with every weight float16 holds exactly stored as float16 (and
+    cast back in the graph): half the file, the same numbers (``velocity_graph.halve_weights``)."""
+    onnx_model = onnx.load(str(path))
+    report = halve_weights(onnx_model, exact_only=True)
+    onnx.checker.check_model(onnx_model)
+    onnx.save(onnx_model, str(path))
+    return report
+
+
+def export_model(model: F2DNet, out: Path, name: str, extra: dict, sigmas_scale: float = 1.0,
+                 half_storage: bool = False) -> dict:
     """Writes the model folder; ``sigmas_scale`` is the transport's noise strength the model was
-    trained with (the velocity probe samples x_k with it)."""
+    trained with (the velocity probe samples x_k with it). ``half_storage`` stores the parser's and
+    restorer's weights as float16 where that is exact (``store_exact_halves``), for models whose
+    size matters more than a quantizer reading their weights: the int8 quantizer wants plain
+    float32 initializers, so the real-time tier, which it quantizes, is exported without."""
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
     h, w = 48, 64
@@ -165,6 +180,11 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict, sigmas_scale:
     torch.onnx.export(restorer, (example, maps, weights), out / "restorer.onnx", opset_version=OPSET,
                       input_names=["image", "maps", "weights"], output_names=["restored", "alpha"],
                       dynamic_axes={"image": hw, "maps": {2: "h4", 3: "w4"}, "restored": hw})
+    storage = "float32"
+    if half_storage:
+        for graph in ("parser.onnx", "restorer.onnx"):
+            store_exact_halves(out / graph)
+        storage = "float16 where exact, cast to float32 in the graph"
     gdir = out / "golden"
     gdir.mkdir(exist_ok=True)
     example.numpy().tofile(gdir / "input.u8")
@@ -192,6 +212,7 @@ def export_model(model: F2DNet, out: Path, name: str, extra: dict, sigmas_scale:
                                         _io("alpha", "float32", [1, 4])]},
                "velocity": VELOCITY_IO},
         "golden": {"dir": "golden", "width": w, "height": h},
+        "weightStorage": storage,
         "velocity": velocity,
         "config": model.cfg.to_dict(),
         "parameters": {"total": count_parameters(model), "parser": count_parameters(model.parser)},
@@ -351,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--photos", type=Path, help="photo folder the model was trained on (records licences)")
     ap.add_argument("--previous", type=Path, action="append", default=[],
                     help="checkpoint of an earlier training stage this one started from (recorded)")
+    ap.add_argument("--half-storage", action="store_true",
+                    help="store parser and restorer weights as float16 where exact (half the size, same output)")
     args = ap.parse_args(argv)
     if args.synth or args.synth_independent:
         export_synth(args.out, "synth-independent" if args.synth_independent else "synth")
@@ -382,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         extra["metrics"] = json.loads(args.metrics.read_text())
     # the transport's noise strength the weights were trained with: the velocity probe samples with it
     sigmas_scale = float(extra["training"].get("sigmas_scale", 1.0))
-    m = export_model(model, args.out, args.name or args.out.name, extra, sigmas_scale)
+    m = export_model(model, args.out, args.name or args.out.name, extra, sigmas_scale, args.half_storage)
     print(f"wrote {args.out} ({m['parameters']['total']} parameters)", file=sys.stderr)
     return 0
 
