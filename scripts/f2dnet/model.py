@@ -271,6 +271,9 @@ class F2DNet(nn.Module):
         gate_in = e + N_FACTORS + N_FACTORS + cfg.freq
         self.gate = nn.Sequential(nn.Linear(gate_in, gate_in // 2), nn.SiLU(), nn.Linear(gate_in // 2, N_FACTORS))
         self.gate_noise = 0.075  # training-only exploration noise on the gate logits
+        # f2dnet.train's option despeckle_in_training: the step can be left out of the training
+        # forward only (eval mode, the export and the runtime always run it when cfg.despeckle)
+        self.despeckle_in_training = True
 
     def forward(self, x_t: torch.Tensor, k: torch.Tensor, x_cond: torch.Tensor,
                 maps: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -284,7 +287,7 @@ class F2DNet(nn.Module):
         if self.smoother is not None:
             # the smoothing acts on the predicted clean image μ̂ = x_t + f, so f stays its residual
             f = self.smoother(x_t + f, self.smoother.gates(h, maps)) - x_t
-        if self.cfg.despeckle:
+        if self.cfg.despeckle and (self.despeckle_in_training or not self.training):
             # the parser's maps say where rain and snow are; they are not trained to steer this step
             f = despeckle(x_t + f, maps.detach(), weights.detach()) - x_t
         if self.cfg.bounds and not self.training:

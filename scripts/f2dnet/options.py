@@ -64,6 +64,10 @@ class TrainOptions:
     lambda_ssim: float = 0.0  # weight of 1 − SSIM of the restoration to the clean photo
     lambda_tone: float = 0.0  # weight of the restoration's error on 16×16 block means (global tone, colour)
     lr_new_scale: float = 1.0  # learning rate of the modules a stage adds (train.ADDABLE), × lr
+    # the despeckle step in the training forward (every stage since lite-snow4); off, the network
+    # learns to take thin remains off by itself, as the stages up to lite-snow3 did, and the step
+    # still runs at inference and in the export (the model's configuration keeps it)
+    despeckle_in_training: bool = True
 
 
     def __post_init__(self) -> None:
@@ -83,7 +87,7 @@ def _field_types() -> dict[str, Any]:
 
 
 def _describe(kind: Any) -> str:
-    names = {int: "an integer", float: "a number", str: "a string"}
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
     args = [a for a in typing.get_args(kind) if a is not type(None)]
     if args:
         return f"{names[args[0]]} or null"
@@ -98,7 +102,8 @@ def _check(key: str, value: Any, kind: Any, source: str) -> Any:
     base = next((a for a in args if a is not type(None)), kind)
     ok = (base is int and isinstance(value, int) and not isinstance(value, bool)) \
         or (base is float and isinstance(value, (int, float)) and not isinstance(value, bool)) \
-        or (base is str and isinstance(value, str))
+        or (base is str and isinstance(value, str)) \
+        or (base is bool and isinstance(value, bool))
     if not ok:
         raise OptionsError(f'{source}: option "{key}" must be {_describe(kind)}, got {json.dumps(value)}')
     return float(value) if base is float else value

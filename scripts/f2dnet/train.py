@@ -203,6 +203,7 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "options.json").write_text(json.dumps(opt.to_dict(), indent=2))
     model = F2DNet(CONFIGS[opt.model])
+    model.despeckle_in_training = opt.despeckle_in_training
     ema = copy.deepcopy(model).eval()
     optim = torch.optim.AdamW(parameter_groups(model, opt.lr_new_scale), lr=opt.lr,
                               weight_decay=opt.weight_decay, betas=(0.9, 0.99))

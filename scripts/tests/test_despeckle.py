@@ -73,6 +73,24 @@ class DespeckleInModelTest(unittest.TestCase):
         self.assertGreater((out.int() - without.int()).abs().float().mean().item(), 1.0)
         self.assertTrue((out.int() <= without.int() + 1).all(), "it only ever lowers pixels")
 
+    def test_it_can_be_left_out_of_the_training_forward_only(self):
+        g = torch.Generator().manual_seed(6)
+        x = torch.rand(1, 3, 32, 48, generator=g) * 2 - 1
+        maps, weights = torch.ones(1, 4, 8, 12), torch.ones(1, 4)  # rain and snow everywhere: the step shows
+        model = random_model(TINY_DESPECKLE)
+        plain = random_model(CONFIGS["tiny"])
+        plain.load_state_dict(model.state_dict())
+        k = torch.zeros(1, dtype=torch.long)
+        model.despeckle_in_training = False
+        for m in (model, plain):
+            m.train()
+            m.gate_noise = 0.0  # the gate's exploration noise would make two training forwards differ
+        with torch.no_grad():
+            self.assertTrue(torch.equal(model(x, k, x, maps, weights)[0], plain(x, k, x, maps, weights)[0]))
+            model.eval(), plain.eval()
+            self.assertFalse(torch.equal(model(x, k, x, maps, weights)[0], plain(x, k, x, maps, weights)[0]),
+                             "in eval mode the step runs")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -63,6 +63,9 @@ class OptionsTest(unittest.TestCase):
         self.assertRefused(r'option "batch" must be an integer, got 2.5', options_from_dict, {**OPTIONS, "batch": 2.5}, "x")
         self.assertRefused(r'option "seed" must be an integer, got true', options_from_dict, {**OPTIONS, "seed": True}, "x")
         self.assertRefused(r'option "init_from" must be a string or null, got 3', options_from_dict, {**OPTIONS, "init_from": 3}, "x")
+        self.assertRefused(r'option "despeckle_in_training" must be true or false, got 0', options_from_dict,
+                           {**OPTIONS, "despeckle_in_training": 0}, "x")
+        self.assertFalse(options_from_dict({**OPTIONS, "despeckle_in_training": False}, "x").despeckle_in_training)
         self.assertRefused(r'x: option "loss" must be one of charbonnier, mse', options_from_dict, {**OPTIONS, "loss": "l1"}, "x")
 
     def test_missing_key_and_bad_files(self):
