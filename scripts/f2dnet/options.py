@@ -63,6 +63,7 @@ class TrainOptions:
     lambda_distill: float = 0.0  # weight of the distance to the teacher's restoration (with teacher)
     lambda_ssim: float = 0.0  # weight of 1 − SSIM of the restoration to the clean photo
     lambda_tone: float = 0.0  # weight of the restoration's error on 16×16 block means (global tone, colour)
+    lambda_fft: float = 0.0  # weight of the L1 distance of the restoration's 2-D spectrum to the clean photo's
     lr_new_scale: float = 1.0  # learning rate of the modules a stage adds (train.ADDABLE), × lr
     # the despeckle step in the training forward (every stage since lite-snow4); off, the network
     # learns to take thin remains off by itself, as the stages up to lite-snow3 did, and the step

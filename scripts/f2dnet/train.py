@@ -76,13 +76,20 @@ def restoration_terms(restored: torch.Tensor, clean: torch.Tensor, opt: TrainOpt
     never saw (its output, shifted to the clean photo's mean, scores 2 dB higher on the
     independent synthesis). ``tone`` is the error of 16×16 block means: brightness, colour and
     the veil of rain or haze left on the frame. ``ssim`` is 1 − SSIM, the structure the
-    benchmark also scores (noise left in low light costs SSIM far more than PSNR).
+    benchmark also scores (noise left in low light costs SSIM far more than PSNR). ``fft`` is the
+    mean absolute difference of the two images' 2-D spectra (real and imaginary parts, orthonormal
+    scaling, so a pixel error and its spectral error have the same energy), the frequency term of
+    MoCE-IR and other all-in-one restorers: a per-pixel loss lets fine texture go to the mean, a
+    spectral one counts every missing frequency once, wherever its energy lies in the frame.
     """
     terms: dict[str, torch.Tensor] = {}
     if opt.lambda_tone > 0:
         terms["tone"] = charbonnier(F.avg_pool2d(restored - clean, 16))
     if opt.lambda_ssim > 0:
         terms["ssim"] = 1 - ssim((restored + 1) / 2, (clean + 1) / 2, exact=False).mean()
+    if opt.lambda_fft > 0:
+        spectrum = torch.fft.rfft2(restored - clean, norm="ortho")
+        terms["fft"] = (spectrum.real.abs() + spectrum.imag.abs()).mean()
     return terms
 
 
@@ -260,7 +267,7 @@ def train(opt: TrainOptions, photos_dir: Path, run_dir: Path) -> None:
                 "photos_val": len(val_photos), "patch": opt.patch, "batch": opt.batch,
                 "sigmas_scale": opt.sigmas_scale, "device": device.type, "options": opt.name,
                 **({"teacher": opt.teacher, "lambda_distill": opt.lambda_distill} if teacher is not None else {}),
-                **{k: getattr(opt, k) for k in ("lambda_ssim", "lambda_tone") if getattr(opt, k) > 0}}
+                **{k: getattr(opt, k) for k in ("lambda_ssim", "lambda_tone", "lambda_fft") if getattr(opt, k) > 0}}
         torch.save({"model": model.state_dict(), "ema": ema.state_dict(), "optim": optim.state_dict(),
                     "step": step, "elapsed": elapsed, "best": best, "previous_stages": previous_stages,
                     "model_config": model.cfg.to_dict(), "training_info": info}, path.with_suffix(".tmp"))

@@ -1,4 +1,4 @@
-"""The SSIM and tone terms on the restoration: what they measure, that they are recorded, that
+"""The SSIM, tone and frequency terms on the restoration: what they measure, that they are recorded, that
 a step lowers them."""
 from __future__ import annotations
 
@@ -45,8 +45,19 @@ class RestorationTermsTest(unittest.TestCase):
         self.assertAlmostEqual(term, expected, places=4)
         self.assertAlmostEqual(restoration_terms(self.clean, self.clean, opt)["ssim"].item(), 0.0, places=5)
 
+    def test_fft_is_zero_on_the_clean_photo_and_sees_lost_texture(self):
+        opt = options(lambda_fft=1.0)
+        self.assertEqual(restoration_terms(self.clean, self.clean, opt)["fft"].item(), 0.0)
+        blurred = torch.nn.functional.avg_pool2d(self.clean, 3, stride=1, padding=1, count_include_pad=False)
+        lost = restoration_terms(blurred, self.clean, opt)["fft"].item()
+        # a frame-wide shift of the same per-pixel size lands on one frequency (the mean): the term is far smaller
+        shift = (self.clean - blurred).abs().mean().item()
+        shifted = restoration_terms(self.clean + shift, self.clean, opt)["fft"].item()
+        self.assertGreater(lost, 0.1)
+        self.assertLess(shifted, lost / 10)
+
     def test_a_gradient_step_lowers_both(self):
-        opt = options(lambda_ssim=1.0, lambda_tone=1.0)
+        opt = options(lambda_ssim=1.0, lambda_tone=1.0, lambda_fft=1.0)
         g = torch.Generator().manual_seed(3)
         restored = (self.clean + 0.15 + 0.1 * torch.randn(self.clean.shape, generator=g)).requires_grad_()
         before = restoration_terms(restored, self.clean, opt)
@@ -54,19 +65,20 @@ class RestorationTermsTest(unittest.TestCase):
         with torch.no_grad():
             stepped = restored - 0.01 * restored.grad / restored.grad.abs().max()
         after = restoration_terms(stepped, self.clean, opt)
-        for name in ("ssim", "tone"):
+        for name in ("ssim", "tone", "fft"):
             self.assertLess(after[name].item(), before[name].item(), name)
 
     def test_training_uses_them_and_the_stage_records_them(self):
         with tempfile.TemporaryDirectory() as tmp:
             photos, run = Path(tmp) / "photos", Path(tmp) / "run"
             tiny_photos(photos)
-            train(options(lambda_ssim=0.2, lambda_tone=0.5, total_steps=50, val_every=50), photos, run)
+            train(options(lambda_ssim=0.2, lambda_tone=0.5, lambda_fft=0.1, total_steps=50, val_every=50), photos, run)
             info = torch.load(run / "last.pt", map_location="cpu")["training_info"]
-            self.assertEqual((info["lambda_ssim"], info["lambda_tone"]), (0.2, 0.5))
+            self.assertEqual((info["lambda_ssim"], info["lambda_tone"], info["lambda_fft"]), (0.2, 0.5, 0.1))
             logged = (run / "log.jsonl").read_text()
             self.assertIn('"ssim"', logged)
             self.assertIn('"tone"', logged)
+            self.assertIn('"fft"', logged)
 
     def test_weights_must_be_numbers(self):
         with self.assertRaisesRegex(Exception, "lambda_ssim"):
