@@ -51,12 +51,11 @@ def soup(folders: list[Path]) -> tuple[torch.nn.Module, dict]:
         if _shape_config(other) != _shape_config(state):
             raise SoupError(f"{folder}: configuration {_shape_config(other)} differs from {folders[-1]}'s "
                             f"{_shape_config(state)}; only checkpoints of one model can be averaged")
-    averaged = model.state_dict()
+    weights = [m.state_dict() for m, _ in loaded]  # the last one's tensors are the model's own
     with torch.no_grad():
-        for name, value in averaged.items():
-            if value.is_floating_point():
-                value.copy_(sum(m.state_dict()[name] for m, _ in loaded) / len(loaded))
-    model.load_state_dict(averaged)
+        for name, value in weights[-1].items():
+            if value.is_floating_point():  # in place: every checkpoint's tensor of this name is read first
+                value.copy_(sum(w[name] for w in weights) / len(weights))
     names = ", ".join(f"{f} ({s.get('steps', 0)} steps)" for f, (_, s) in zip(folders, loaded))
     record = {k: v for k, v in state.items() if k != "model_config"}
     record["stages"] = [*state.get("stages", []),

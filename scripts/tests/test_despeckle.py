@@ -87,7 +87,8 @@ class DespeckleInModelTest(unittest.TestCase):
             m.gate_noise = 0.0  # the gate's exploration noise would make two training forwards differ
         with torch.no_grad():
             self.assertTrue(torch.equal(model(x, k, x, maps, weights)[0], plain(x, k, x, maps, weights)[0]))
-            model.eval(), plain.eval()
+            model.eval()
+            plain.eval()
             self.assertFalse(torch.equal(model(x, k, x, maps, weights)[0], plain(x, k, x, maps, weights)[0]),
                              "in eval mode the step runs")
 
