@@ -37,7 +37,7 @@ export const FLAGS: readonly FlagSpec[] = [
       queue: 'f2d queue add: the directory the outputs go to, on storage every worker sees',
     },
   },
-  { name: 'model', type: 'string', value: '<dir|name>', key: 'model.dir', help: 'model directory with manifest.json, or a bundled model: f2d-lite, f2d-lite-int8' },
+  { name: 'model', type: 'string', value: '<dir|name>', key: 'model.dir', help: 'model directory with manifest.json, or a bundled model: f2d-lite, f2d-lite-int8, f2d-base' },
   { name: 'provider', type: 'string', value: '<name>', key: 'model.provider', help: 'cpu | cuda | webgpu (falls back to cpu, with a warning, when it cannot load)' },
   { name: 'threads', type: 'string', value: '<n>', key: 'model.threads', help: 'onnxruntime threads, 0 = automatic' },
   { name: 'parser-interval', type: 'string', value: '<n>', key: 'model.parserInterval', help: 'run the parser every n frames, reusing its maps in between' },

@@ -14,6 +14,7 @@ import { OnnxRestorer } from '../../src/model/onnx-restorer.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FLOAT = path.join(ROOT, 'models', 'f2d-lite');
 const INT8 = path.join(ROOT, 'models', 'f2d-lite-int8');
+const BASE = path.join(ROOT, 'models', 'f2d-base');
 
 interface Golden {
   width: number;
@@ -59,6 +60,12 @@ describe('models/: the shipped restorers (real onnxruntime-node)', () => {
     const g = await golden(FLOAT);
     const out = await restoreWith(FLOAT, g);
     assert.ok(diffStats(out, g.restored).max <= 1, 'float restorer drifted from its PyTorch golden');
+  });
+
+  it('f2d-base matches the PyTorch goldens its export wrote, from float16 weights', async () => {
+    const g = await golden(BASE);
+    const out = await restoreWith(BASE, g);
+    assert.ok(diffStats(out, g.restored).max <= 1, 'base restorer drifted from its PyTorch golden');
   });
 
   it('f2d-lite-int8 stays within a few levels of the float model on the same frame', async () => {
