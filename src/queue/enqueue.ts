@@ -105,11 +105,14 @@ export async function waitForFiles(target: QueueTarget, files: readonly Enqueued
 async function outcomeOf(queue: Queue<RestoreJobData, RestoreJobResult>, events: QueueEvents, file: EnqueuedFile, signal: AbortSignal): Promise<FileOutcome> {
   for (;;) {
     if (signal.aborted) throw new F2dError('ERR_INTERRUPTED', 'interrupted', 'stopped waiting; the files stay queued (f2d queue status shows them)');
-    const job = await queue.getJob(file.jobId);
-    if (job === undefined) return { file, ok: false, reason: 'the job was removed from the queue' };
-    const state = await job.getState();
-    if (state === 'completed') return { file, ok: true, result: job.returnvalue };
-    if (state === 'failed') return { file, ok: false, reason: job.failedReason };
+    // The state first, the job's fields after it: a job read first and finished in between
+    // reports its new state with its old fields (a retried file: failed, with no failedReason yet).
+    const state = await queue.getJobState(file.jobId);
+    if (state === 'completed' || state === 'failed' || state === 'unknown') {
+      const job = state === 'unknown' ? undefined : await queue.getJob(file.jobId);
+      if (job === undefined) return { file, ok: false, reason: 'the job was removed from the queue' };
+      return state === 'completed' ? { file, ok: true, result: job.returnvalue } : { file, ok: false, reason: job.failedReason };
+    }
     await new Promise<void>((resolve) => {
       const done = (e: { jobId: string }): void => {
         if (e.jobId === file.jobId) finish();
